@@ -1,0 +1,53 @@
+#pragma once
+// The composition root: the services, the route table, and Dispatch(), which
+// turns one Request into one Response (authentication, access level, Origin
+// check, error mapping, security headers). Dispatch blocks; the HTTP server
+// calls it on the worker pool.
+#include <boost/json.hpp>
+#include <memory>
+
+#include "app/config.hpp"
+#include "attachments/file_store.hpp"
+#include "auth/auth_service.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+#include "http/types.hpp"
+#include "storage/store.hpp"
+#include "tickets/ticket_service.hpp"
+
+namespace helpline {
+
+class App {
+ public:
+  App(const Config& config, Store& store);
+
+  http::Response Dispatch(http::Request& req);
+  // How many body bytes the route for this request may read (checked before the body is read).
+  std::size_t BodyLimit(std::string_view method, std::string_view path) const;
+  // Applies the headers every response carries.
+  static void AddSecurityHeaders(http::Response& res);
+
+  const Config& config;
+  Store& store;
+  Metrics metrics;
+  FileStore files;
+  auth::AuthService auth;
+  tickets::TicketService tickets;
+
+ private:
+  std::string OwnOrigin(const http::Request& req) const;
+  std::optional<Error> CheckAccess(const http::Route& route, http::Request& req);
+
+  http::Router router_;
+};
+
+// Builds the route table (app/routes.cpp).
+std::vector<http::Route> MakeRoutes(App& app);
+
+// Response helpers shared by the handlers.
+http::Response JsonResponse(int status, const boost::json::value& body);
+http::Response ErrorResponse(const Error& error);
+http::Response NoContent();
+
+}  // namespace helpline

@@ -1,0 +1,40 @@
+#pragma once
+// One typed configuration, filled from defaults, HELPLINE_* environment
+// variables and flags (the flag wins), validated once at start.
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace helpline {
+
+struct Category {
+  std::string id;
+  std::string name;
+};
+
+struct Config {
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  std::string data_dir = "./data";
+  std::string db_url;        // empty: SQLite at DATA_DIR/helpline.db
+  std::string web_dir;       // empty: the web/ folder of the source tree, else ./web
+  std::string public_origin; // e.g. https://help.example.com; empty: http(s)://<Host header>
+  int workers = 4;           // threads for database, image and password work
+  int min_screenshots = 1;   // the contract allows configuring this down to 0
+  int max_screenshots = 3;
+  std::size_t max_file_bytes = 4 * 1024 * 1024;
+  std::size_t max_ticket_body_bytes = 13 * 1024 * 1024;
+  std::vector<Category> categories = {
+      {"general", "General question"}, {"billing", "Billing"}, {"technical", "Technical problem"},
+      {"account", "Account and login"}, {"feature", "Feature request"}};
+
+  std::string FilesDir() const { return data_dir + "/files"; }
+  std::string ResolvedWebDir() const;
+  bool HasCategory(std::string_view id) const;
+};
+
+// "id:Name,id2:Name 2" -> categories; throws std::invalid_argument on a bad list.
+std::vector<Category> ParseCategories(const std::string& spec);
+
+}  // namespace helpline

@@ -1,0 +1,34 @@
+// THE route table: every HTTP route of Helpline, its access level and handler.
+// The WebSocket endpoint /api/v1/ws is upgraded in http/server.cpp.
+#include "app/app.hpp"
+#include "app/handlers.hpp"
+
+namespace helpline {
+
+std::vector<http::Route> MakeRoutes(App& app) {
+  using http::Access;
+  namespace h = handlers;
+  auto bind = [&app](http::Response (*fn)(App&, http::Request&)) {
+    return [&app, fn](http::Request& req) { return fn(app, req); };
+  };
+  return {
+      // method  path                                 access              handler
+      {"POST", "/api/v1/auth/signup",                Access::kPublic,   bind(h::Signup)},
+      {"POST", "/api/v1/auth/login",                 Access::kPublic,   bind(h::Login)},
+      {"POST", "/api/v1/auth/logout",                Access::kUser,     bind(h::Logout)},
+      {"GET",  "/api/v1/me",                         Access::kUser,     bind(h::Me)},
+      {"GET",  "/api/v1/categories",                 Access::kPublic,   bind(h::Categories)},
+      {"GET",  "/api/v1/tickets",                    Access::kUser,     bind(h::ListTickets)},
+      {"POST", "/api/v1/tickets",                    Access::kCustomer, bind(h::CreateTicket),
+       app.config.max_ticket_body_bytes},
+      {"GET",  "/api/v1/tickets/{id}",               Access::kUser,     bind(h::GetTicket)},
+      {"GET",  "/api/v1/attachments/{id}",           Access::kUser,
+       [&app](http::Request& req) { return h::GetAttachment(app, req, false); }},
+      {"GET",  "/api/v1/attachments/{id}/thumb",     Access::kUser,
+       [&app](http::Request& req) { return h::GetAttachment(app, req, true); }},
+      {"GET",  "/healthz",                           Access::kPublic,   bind(h::Health)},
+      {"GET",  "/metrics",                           Access::kPublic,   bind(h::MetricsText)},
+  };
+}
+
+}  // namespace helpline

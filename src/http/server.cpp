@@ -1,0 +1,237 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url.hpp>
+#include <chrono>
+#include <memory>
+
+namespace helpline::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
+
+namespace {
+
+constexpr auto kHeaderTimeout = 15s;   // slow-loris headers are cut off
+constexpr auto kBodyTimeout = 120s;    // a 13 MiB upload on a slow line
+constexpr auto kIdleTimeout = 60s;     // keep-alive between requests
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+
+struct ServerState {
+  const Config& config;
+  App& app;
+  asio::io_context& ioc;
+  asio::thread_pool& pool;
+  std::int64_t in_flight = 0;  // touched only on the I/O thread
+  bool stopping = false;
+};
+
+Request ToRequest(const bhttp::request<bhttp::string_body>& msg, std::string remote, bool& ok) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.remote_address = std::move(remote);
+  auto parsed = boost::urls::parse_origin_form(msg.target());
+  ok = parsed.has_value();
+  if (!ok) return req;
+  req.path = parsed->path();
+  for (auto p : parsed->params()) req.query[p.key] = p.value;
+  for (const auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.body = msg.body();
+  return req;
+}
+
+bhttp::response<bhttp::string_body> ToBeast(Response& res, unsigned version, bool keep_alive, bool head) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  out.set(bhttp::field::server, "helpline");
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  for (auto& [k, v] : res.headers) out.insert(k, v);
+  out.keep_alive(keep_alive);
+  auto size = res.body.size();
+  if (!head) out.body() = std::move(res.body);
+  out.content_length(size);
+  return out;
+}
+
+Response PlainError(int status, Code code, const char* message) {
+  auto r = ErrorResponse({code, message, {}, 0});
+  r.status = status;
+  App::AddSecurityHeaders(r);
+  return r;
+}
+
+awaitable<void> WriteAndClose(beast::tcp_stream& stream, Response res, unsigned version) {
+  auto out = ToBeast(res, version, false, false);
+  stream.expires_after(10s);
+  co_await bhttp::async_write(stream, out, kTuple);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+awaitable<void> Session(ServerState& state, tcp::socket socket) {
+  state.app.metrics.http_connections.fetch_add(1);
+  struct Gauge {
+    Metrics& m;
+    ~Gauge() { m.http_connections.fetch_sub(1); }
+  } gauge{state.app.metrics};
+
+  beast::error_code ec;
+  auto remote = socket.remote_endpoint(ec).address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+
+  while (!state.stopping) {
+    bhttp::request_parser<bhttp::empty_body> header_parser;
+    header_parser.header_limit(kHeaderLimit);
+    header_parser.body_limit(boost::none);  // the route's limit is applied below, once the path is known
+    stream.expires_after(first ? kHeaderTimeout : kIdleTimeout);
+    first = false;
+    auto [herr, hn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+    if (herr == bhttp::error::header_limit) {
+      co_await WriteAndClose(stream, PlainError(431, Code::kBadRequest, "Request headers are too large."), 11);
+      co_return;
+    }
+    if (herr) {
+      if (herr != bhttp::error::end_of_stream && herr != beast::error::timeout && herr != asio::error::eof &&
+          herr != asio::error::connection_reset && herr != asio::error::operation_aborted) {
+        co_await WriteAndClose(stream, PlainError(400, Code::kBadRequest, "Malformed HTTP request."), 11);
+      }
+      co_return;
+    }
+    const auto& header = header_parser.get();
+    const unsigned version = header.version();
+    auto target = boost::urls::parse_origin_form(header.target());
+    std::string path = target ? std::string(target->path()) : std::string();
+    std::size_t limit = state.app.BodyLimit(header.method_string(), path);
+
+    if (header_parser.content_length() && *header_parser.content_length() > limit) {
+      co_await WriteAndClose(stream, PlainError(413, Code::kTooLarge, "The request body is too large."), version);
+      co_return;
+    }
+    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      stream.expires_after(10s);
+      co_await bhttp::async_write(stream, cont, kTuple);
+    }
+
+    bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
+    parser.body_limit(limit);
+    stream.expires_after(kBodyTimeout);
+    auto [berr, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    if (berr == bhttp::error::body_limit) {
+      co_await WriteAndClose(stream, PlainError(413, Code::kTooLarge, "The request body is too large."), version);
+      co_return;
+    }
+    if (berr) co_return;
+
+    auto msg = parser.release();
+    bool keep_alive = msg.keep_alive() && !state.stopping;
+    bool head = msg.method() == bhttp::verb::head;
+    bool ok = true;
+    auto req = ToRequest(msg, remote, ok);
+    msg = {};
+    Response res;
+    ++state.in_flight;
+    if (!ok) {
+      res = PlainError(400, Code::kBadRequest, "Malformed request target.");
+    } else {
+      // The blocking part (database, images, password hashing) runs on the worker pool.
+      res = co_await asio::co_spawn(
+          state.pool, [&]() -> awaitable<Response> { co_return state.app.Dispatch(req); }, use_awaitable);
+    }
+    auto out = ToBeast(res, version, keep_alive, head);
+    stream.expires_after(60s);
+    auto [werr, wn] = co_await bhttp::async_write(stream, out, kTuple);
+    --state.in_flight;
+    if (werr || !keep_alive) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+  }
+}
+
+awaitable<void> Accept(ServerState& state, tcp::acceptor& acceptor) {
+  while (acceptor.is_open()) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of file descriptors and the like: back off briefly instead of spinning.
+      spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
+      asio::steady_timer t(state.ioc, 100ms);
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(state.ioc, Session(state, std::move(socket)), [](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("event=session_exception what=\"{}\"", ex.what());
+        }
+      }
+    });
+  }
+}
+
+awaitable<void> DrainAndStop(ServerState& state) {
+  // Give in-flight requests up to 10 s to finish, then stop the loop.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  asio::steady_timer t(state.ioc);
+  while (state.in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    t.expires_after(20ms);
+    co_await t.async_wait(kTuple);
+  }
+  spdlog::info("event=stopped in_flight={}", state.in_flight);
+  state.ioc.stop();
+}
+
+}  // namespace
+
+int RunServer(const Config& config, App& app) {
+  asio::io_context ioc(1);
+  asio::thread_pool pool(static_cast<std::size_t>(config.workers));
+  ServerState state{config, app, ioc, pool};
+
+  tcp::endpoint endpoint(asio::ip::make_address(config.bind), static_cast<unsigned short>(config.port));
+  tcp::acceptor acceptor(ioc);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  auto local = acceptor.local_endpoint();
+  auto host = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
+  spdlog::info("event=ready listening on http://{}:{}", host, local.port());
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("event=shutdown signal={} in_flight={}", sig, state.in_flight);
+    state.stopping = true;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    asio::co_spawn(ioc, DrainAndStop(state), asio::detached);
+  });
+
+  asio::co_spawn(ioc, Accept(state, acceptor), asio::detached);
+  ioc.run();
+  pool.join();
+  return 0;
+}
+
+}  // namespace helpline::http

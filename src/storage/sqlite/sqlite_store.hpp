@@ -1,0 +1,39 @@
+#pragma once
+#include <string>
+
+#include "storage/sqlite/sqlite_db.hpp"
+#include "storage/store.hpp"
+
+namespace helpline::sqlite {
+
+// The embedded default store: one SQLite file in WAL mode, a pool of connections
+// (one per worker thread), writers serialized by SQLite's own write lock.
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::string& path, int connections);
+
+  bool Healthy() override;
+
+  Result<User> CreateUser(const NewUser& user) override;
+  std::optional<Credentials> FindCredentials(std::string_view email) override;
+  std::optional<User> FindUser(std::int64_t id) override;
+  std::int64_t CountUsers(std::string_view role) override;
+  void CreateSession(std::string_view token_hash, std::int64_t user_id, std::int64_t expires_at) override;
+  std::optional<User> UserForSession(std::string_view token_hash, std::int64_t now) override;
+  void DeleteSession(std::string_view token_hash) override;
+
+  Ticket CreateTicket(const NewTicket& ticket, const std::vector<NewAttachment>& attachments) override;
+  std::optional<Ticket> GetTicket(std::int64_t id, std::int64_t viewer_id) override;
+  TicketPage ListTickets(const TicketQuery& query) override;
+  std::optional<AttachmentAccess> GetAttachment(std::int64_t id) override;
+  std::vector<std::string> AllStoredFileNames() override;
+
+ private:
+  void Migrate();
+  // Fills attachments and unread counts of the given tickets with one query each.
+  void LoadDetails(Connection& conn, std::vector<Ticket>& tickets, std::int64_t viewer_id);
+
+  Pool pool_;
+};
+
+}  // namespace helpline::sqlite

@@ -1,0 +1,89 @@
+#pragma once
+// THE store interface. SQLite implements it today (storage/sqlite/); a PostgreSQL
+// implementation joins behind the same calls. Calls block: they run on the worker
+// pool, never on the I/O thread. Unexpected database failures throw StoreError;
+// expected outcomes (taken email, missing row) come back as values.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "storage/model.hpp"
+
+namespace helpline {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct NewUser {
+  std::string email;  // already lower-cased
+  std::string name;
+  std::string role;
+  std::string password_hash;
+};
+
+struct Credentials {
+  User user;
+  std::string password_hash;
+};
+
+struct NewTicket {
+  std::int64_t customer_id = 0;
+  std::string subject;
+  std::string description;
+  std::string category;
+  std::string priority;
+};
+
+// An attachment whose files are already on disk under their final names.
+struct NewAttachment {
+  std::string filename;
+  std::string content_type;
+  std::int64_t size = 0;
+  int width = 0;
+  int height = 0;
+  std::string stored_name;
+  std::string thumb_name;
+  std::string thumb_content_type;
+};
+
+// An attachment with what the access check needs.
+struct AttachmentAccess {
+  Attachment attachment;
+  std::int64_t customer_id = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual bool Healthy() = 0;
+
+  // Users and sessions. Session tokens reach the store only as hashes.
+  virtual Result<User> CreateUser(const NewUser& user) = 0;  // kEmailTaken
+  virtual std::optional<Credentials> FindCredentials(std::string_view email) = 0;
+  virtual std::optional<User> FindUser(std::int64_t id) = 0;
+  virtual std::int64_t CountUsers(std::string_view role) = 0;
+  virtual void CreateSession(std::string_view token_hash, std::int64_t user_id, std::int64_t expires_at) = 0;
+  virtual std::optional<User> UserForSession(std::string_view token_hash, std::int64_t now) = 0;
+  virtual void DeleteSession(std::string_view token_hash) = 0;
+
+  // Tickets. CreateTicket stores the ticket and all its attachments in one transaction.
+  virtual Ticket CreateTicket(const NewTicket& ticket, const std::vector<NewAttachment>& attachments) = 0;
+  virtual std::optional<Ticket> GetTicket(std::int64_t id, std::int64_t viewer_id) = 0;
+  virtual TicketPage ListTickets(const TicketQuery& query) = 0;
+  virtual std::optional<AttachmentAccess> GetAttachment(std::int64_t id) = 0;
+  // Every stored_name and thumb_name, for the start-up sweep of orphan files.
+  virtual std::vector<std::string> AllStoredFileNames() = 0;
+};
+
+// Opens the store a database URL names: empty or sqlite:PATH -> SQLite (default
+// DATA_DIR/helpline.db); applies the migrations.
+std::unique_ptr<Store> OpenStore(const std::string& db_url, const std::string& data_dir);
+
+}  // namespace helpline
