@@ -107,6 +107,11 @@ int main(int argc, char** argv) {
       ->envname("HELPLINE_MIN_SCREENSHOTS")
       ->check(CLI::Range(0, 3))
       ->capture_default_str();
+  serve->add_option("--ws-queue-bytes", config.ws_queue_bytes,
+                    "Bytes a WebSocket client may fall behind before it is disconnected")
+      ->envname("HELPLINE_WS_QUEUE_BYTES")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30))
+      ->capture_default_str();
   std::string categories;
   serve->add_option("--categories", categories, "Ticket categories as id:Name,id:Name")
       ->envname("HELPLINE_CATEGORIES");

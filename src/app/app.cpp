@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "auth/password.hpp"
 #include "core/json.hpp"
 #include "http/static_files.hpp"
 
@@ -37,6 +38,7 @@ App::App(const Config& cfg, Store& st)
       files(cfg.FilesDir()),
       auth(st),
       tickets(cfg, st, files, metrics),
+      writer(st, bus, metrics),
       router_(MakeRoutes(*this)) {}
 
 void App::AddSecurityHeaders(http::Response& res) {
@@ -59,7 +61,7 @@ std::string App::OwnOrigin(const http::Request& req) const {
   return req.scheme + "://" + std::string(req.Header("host"));
 }
 
-std::optional<Error> App::CheckAccess(const http::Route& route, http::Request& req) {
+void App::Authenticate(http::Request& req) {
   // Bearer first (API clients), then the cookie (browsers).
   auto authz = req.Header("authorization");
   if (authz.size() > 7 && (authz.starts_with("Bearer ") || authz.starts_with("bearer "))) {
@@ -70,6 +72,20 @@ std::optional<Error> App::CheckAccess(const http::Route& route, http::Request& r
   }
   if (!req.session_token.empty()) req.user = auth.Authenticate(req.session_token);
   if (!req.user) req.via_cookie = false;
+}
+
+Result<App::Upgrade> App::AuthorizeUpgrade(http::Request& req) {
+  // Cross-site WebSocket hijacking: a browser always sends Origin on an upgrade.
+  auto origin = req.Header("origin");
+  if (!origin.empty() && origin != OwnOrigin(req))
+    return Fail(Code::kBadOrigin, "This connection must come from the Helpline site itself.");
+  Authenticate(req);
+  if (!req.user) return Fail(Code::kUnauthenticated, "Log in to continue.");
+  return Upgrade{*req.user, auth::HashToken(req.session_token)};
+}
+
+std::optional<Error> App::CheckAccess(const http::Route& route, http::Request& req) {
+  Authenticate(req);
 
   const bool writes = req.method != "GET" && req.method != "HEAD";
   auto origin = req.Header("origin");

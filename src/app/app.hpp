@@ -9,8 +9,10 @@
 #include "app/config.hpp"
 #include "attachments/file_store.hpp"
 #include "auth/auth_service.hpp"
+#include "chat/message_writer.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
+#include "events/event.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
 #include "storage/store.hpp"
@@ -28,16 +30,26 @@ class App {
   // Applies the headers every response carries.
   static void AddSecurityHeaders(http::Response& res);
 
+  // A WebSocket upgrade: who is asking (401 without a session, 403 bad_origin from another site).
+  struct Upgrade {
+    User user;
+    std::string token_hash;
+  };
+  Result<Upgrade> AuthorizeUpgrade(http::Request& req);
+
   const Config& config;
   Store& store;
   Metrics metrics;
+  LocalEventBus bus;
   FileStore files;
   auth::AuthService auth;
   tickets::TicketService tickets;
+  chat::MessageWriter writer;
 
  private:
   std::string OwnOrigin(const http::Request& req) const;
   std::optional<Error> CheckAccess(const http::Route& route, http::Request& req);
+  void Authenticate(http::Request& req);
 
   http::Router router_;
 };

@@ -25,6 +25,7 @@ struct Config {
   int max_screenshots = 3;
   std::size_t max_file_bytes = 4 * 1024 * 1024;
   std::size_t max_ticket_body_bytes = 13 * 1024 * 1024;
+  std::size_t ws_queue_bytes = 16 * 1024 * 1024;  // a WebSocket reader this far behind is cut off
   std::vector<Category> categories = {
       {"general", "General question"}, {"billing", "Billing"}, {"technical", "Technical problem"},
       {"account", "Account and login"}, {"feature", "Feature request"}};

@@ -20,6 +20,11 @@ Response ListTickets(App& app, Request& req);
 Response GetTicket(App& app, Request& req);
 Response GetAttachment(App& app, Request& req, bool thumb);
 
+// Chat over REST (handlers_messages.cpp)
+Response ListMessages(App& app, Request& req);
+Response PostMessage(App& app, Request& req);
+Response MarkRead(App& app, Request& req);
+
 // Operations
 Response Health(App& app, Request& req);
 Response MetricsText(App& app, Request& req);

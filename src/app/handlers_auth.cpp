@@ -1,4 +1,5 @@
 #include "app/handlers.hpp"
+#include "auth/password.hpp"
 #include "core/json.hpp"
 
 namespace helpline::handlers {
@@ -46,14 +47,14 @@ Response Login(App& app, Request& req) {
 
 Response Logout(App& app, Request& req) {
   app.auth.Logout(req.session_token);
+  app.bus.Publish(SessionEnded{auth::HashToken(req.session_token)});  // its WebSockets close too
   auto res = NoContent();
   res.Set("Set-Cookie", SessionCookie(app, req, "", true));
   return res;
 }
 
 Response Me(App& app, Request& req) {
-  // unread_total joins the chat; until a user has messages it is 0.
-  return JsonResponse(200, {{"user", json::UserJson(*req.user)}, {"unread_total", 0}});
+  return JsonResponse(200, {{"user", json::UserJson(*req.user)}, {"unread_total", app.store.UnreadTotal(*req.user)}});
 }
 
 }  // namespace helpline::handlers

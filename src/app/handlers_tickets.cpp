@@ -21,6 +21,7 @@ Response CreateTicket(App& app, Request& req) {
   if (!parts) return ErrorResponse(parts.error());
   auto ticket = app.tickets.Create(*req.user, *parts);
   if (!ticket) return ErrorResponse(ticket.error());
+  app.bus.Publish(TicketChanged{ticket->id});  // agents' dashboards see it arrive
   auto res = JsonResponse(201, {{"ticket", json::TicketJson(*ticket)}});
   res.Set("Location", "/api/v1/tickets/" + std::to_string(ticket->id));
   return res;

@@ -1,5 +1,5 @@
 // THE route table: every HTTP route of Helpline, its access level and handler.
-// The WebSocket endpoint /api/v1/ws is upgraded in http/server.cpp.
+// The WebSocket endpoint GET /api/v1/ws is upgraded in http/server.cpp (frames: ws/hub.cpp).
 #include "app/app.hpp"
 #include "app/handlers.hpp"
 
@@ -22,6 +22,9 @@ std::vector<http::Route> MakeRoutes(App& app) {
       {"POST", "/api/v1/tickets",                    Access::kCustomer, bind(h::CreateTicket),
        app.config.max_ticket_body_bytes},
       {"GET",  "/api/v1/tickets/{id}",               Access::kUser,     bind(h::GetTicket)},
+      {"GET",  "/api/v1/tickets/{id}/messages",      Access::kUser,     bind(h::ListMessages)},
+      {"POST", "/api/v1/tickets/{id}/messages",      Access::kUser,     bind(h::PostMessage)},
+      {"POST", "/api/v1/tickets/{id}/read",          Access::kUser,     bind(h::MarkRead)},
       {"GET",  "/api/v1/attachments/{id}",           Access::kUser,
        [&app](http::Request& req) { return h::GetAttachment(app, req, false); }},
       {"GET",  "/api/v1/attachments/{id}/thumb",     Access::kUser,

@@ -35,6 +35,15 @@ bj::object TicketJson(const Ticket& t) {
   return o;
 }
 
+bj::object MessageJson(const Message& m) {
+  bj::object o{{"id", m.id}, {"ticket_id", m.ticket_id}, {"kind", m.kind}, {"body", m.body},
+               {"created_at", FormatTime(m.created_at)}};
+  o["author"] = m.author ? bj::value(bj::object{{"id", m.author->id}, {"name", m.author->name}, {"role", m.author->role}})
+                         : bj::value(nullptr);
+  o["client_id"] = m.client_id ? bj::value(*m.client_id) : bj::value(nullptr);
+  return o;
+}
+
 bj::object ErrorJson(const Error& e) {
   bj::object inner{{"code", CodeName(e.code)}, {"message", e.message}};
   if (!e.field.empty()) inner["field"] = e.field;

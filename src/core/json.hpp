@@ -15,6 +15,7 @@ namespace bj = boost::json;
 bj::object UserJson(const User& u);
 bj::object AttachmentJson(const Attachment& a);
 bj::object TicketJson(const Ticket& t);
+bj::object MessageJson(const Message& m);
 bj::object ErrorJson(const Error& e);
 
 // A request body that must be one JSON object; 400 invalid_json otherwise.

@@ -1,11 +1,14 @@
 #include "http/server.hpp"
 
+#include "ws/ws_session.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/url.hpp>
 #include <chrono>
 #include <memory>
@@ -33,6 +36,7 @@ struct ServerState {
   App& app;
   asio::io_context& ioc;
   asio::thread_pool& pool;
+  ws::Hub& hub;
   std::int64_t in_flight = 0;  // touched only on the I/O thread
   bool stopping = false;
 };
@@ -140,6 +144,24 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
     if (berr) co_return;
 
     auto msg = parser.release();
+    if (beast::websocket::is_upgrade(msg) && path == "/api/v1/ws") {
+      bool target_ok = true;
+      auto req = ToRequest(msg, remote, target_ok);
+      auto upgrade = co_await asio::co_spawn(
+          state.pool, [&]() -> awaitable<Result<App::Upgrade>> { co_return state.app.AuthorizeUpgrade(req); },
+          use_awaitable);
+      if (!upgrade) {
+        auto res = ErrorResponse(upgrade.error());
+        App::AddSecurityHeaders(res);
+        co_await WriteAndClose(stream, std::move(res), version);
+        co_return;
+      }
+      ws::SessionLimits limits;
+      limits.max_queued_bytes = state.config.ws_queue_bytes;
+      ws::StartSession(std::move(stream), std::move(msg), state.hub, state.app.metrics, std::move(upgrade->user),
+                       std::move(upgrade->token_hash), limits);
+      co_return;
+    }
     bool keep_alive = msg.keep_alive() && !state.stopping;
     bool head = msg.method() == bhttp::verb::head;
     bool ok = true;
@@ -206,7 +228,8 @@ awaitable<void> DrainAndStop(ServerState& state) {
 int RunServer(const Config& config, App& app) {
   asio::io_context ioc(1);
   asio::thread_pool pool(static_cast<std::size_t>(config.workers));
-  ServerState state{config, app, ioc, pool};
+  ws::Hub hub(ioc, pool, app.store, app.writer, app.bus, app.metrics);
+  ServerState state{config, app, ioc, pool, hub};
 
   tcp::endpoint endpoint(asio::ip::make_address(config.bind), static_cast<unsigned short>(config.port));
   tcp::acceptor acceptor(ioc);
@@ -231,6 +254,7 @@ int RunServer(const Config& config, App& app) {
   asio::co_spawn(ioc, Accept(state, acceptor), asio::detached);
   ioc.run();
   pool.join();
+  app.writer.Stop();  // commit what is queued while the hub it reports to still exists
   return 0;
 }
 

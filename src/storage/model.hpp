@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace helpline {
@@ -74,6 +75,30 @@ struct TicketQuery {
 struct TicketPage {
   std::vector<Ticket> items;
   std::optional<TicketCursor> next;
+};
+
+struct Author {
+  std::int64_t id = 0;
+  std::string name;
+  std::string role;
+};
+
+struct Message {
+  std::int64_t id = 0;
+  std::int64_t ticket_id = 0;
+  std::string kind;               // text | system
+  std::optional<Author> author;   // none for system messages
+  std::string body;
+  std::optional<std::string> client_id;
+  std::int64_t created_at = 0;
+};
+
+// Who belongs to a ticket: what access checks and event routing need.
+struct TicketAccess {
+  std::int64_t id = 0;
+  std::int64_t customer_id = 0;
+  std::optional<std::int64_t> agent_id;
+  std::string status;
 };
 
 int PriorityRank(std::string_view priority);  // low 0 .. urgent 3, -1 if unknown

@@ -58,6 +58,26 @@ struct AttachmentAccess {
   std::int64_t customer_id = 0;
 };
 
+struct NewMessage {
+  std::int64_t ticket_id = 0;
+  User author;
+  std::string body;
+  std::optional<std::string> client_id;
+};
+
+// The outcome of one NewMessage: the stored message (or the earlier one with the
+// same client_id, then created = false) and who belongs to its ticket.
+struct AppendResult {
+  Message message;
+  bool created = false;
+  TicketAccess ticket;
+};
+
+struct ReadMark {
+  std::int64_t up_to = 0;  // the mark after the call (clamped, never lower than before)
+  bool moved = false;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -78,6 +98,20 @@ class Store {
   virtual std::optional<Ticket> GetTicket(std::int64_t id, std::int64_t viewer_id) = 0;
   virtual TicketPage ListTickets(const TicketQuery& query) = 0;
   virtual std::optional<AttachmentAccess> GetAttachment(std::int64_t id) = 0;
+  virtual std::optional<TicketAccess> GetTicketAccess(std::int64_t ticket_id) = 0;
+
+  // Chat. AppendMessages stores a batch in ONE transaction (group commit: one
+  // fsync for many messages); each entry is stored, found (same client_id), or
+  // refused (kNotFound: no such ticket or not the author's; kInvalidTransition: closed).
+  virtual std::vector<Result<AppendResult>> AppendMessages(const std::vector<NewMessage>& batch) = 0;
+  // Oldest first. No after/before: the newest `limit`; before: the `limit` just before it.
+  virtual std::vector<Message> ListMessages(std::int64_t ticket_id, std::optional<std::int64_t> after,
+                                            std::optional<std::int64_t> before, int limit) = 0;
+  virtual ReadMark MarkRead(std::int64_t user_id, std::int64_t ticket_id, std::int64_t up_to) = 0;
+  virtual std::int64_t UnreadCount(std::int64_t user_id, std::int64_t ticket_id) = 0;
+  // A customer's sum over their tickets; an agent's over the tickets assigned to them.
+  virtual std::int64_t UnreadTotal(const User& user) = 0;
+
   // Every stored_name and thumb_name, for the start-up sweep of orphan files.
   virtual std::vector<std::string> AllStoredFileNames() = 0;
 };

@@ -27,6 +27,14 @@ class SqliteStore final : public Store {
   TicketPage ListTickets(const TicketQuery& query) override;
   std::optional<AttachmentAccess> GetAttachment(std::int64_t id) override;
   std::vector<std::string> AllStoredFileNames() override;
+  std::optional<TicketAccess> GetTicketAccess(std::int64_t ticket_id) override;
+
+  std::vector<Result<AppendResult>> AppendMessages(const std::vector<NewMessage>& batch) override;
+  std::vector<Message> ListMessages(std::int64_t ticket_id, std::optional<std::int64_t> after,
+                                    std::optional<std::int64_t> before, int limit) override;
+  ReadMark MarkRead(std::int64_t user_id, std::int64_t ticket_id, std::int64_t up_to) override;
+  std::int64_t UnreadCount(std::int64_t user_id, std::int64_t ticket_id) override;
+  std::int64_t UnreadTotal(const User& user) override;
 
  private:
   void Migrate();

@@ -1,0 +1,70 @@
+#include "chat/message_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+namespace helpline::chat {
+
+MessageWriter::MessageWriter(Store& store, EventBus& bus, Metrics& metrics)
+    : store_(store), bus_(bus), metrics_(metrics), thread_([this] { Run(); }) {}
+
+MessageWriter::~MessageWriter() { Stop(); }
+
+void MessageWriter::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void MessageWriter::Submit(NewMessage message, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(std::move(message), std::move(done));
+  }
+  wake_.notify_one();
+}
+
+Result<AppendResult> MessageWriter::Append(NewMessage message) {
+  std::promise<Result<AppendResult>> promise;
+  auto future = promise.get_future();
+  Submit(std::move(message), [&promise](const Result<AppendResult>& r) { promise.set_value(r); });
+  return future.get();
+}
+
+void MessageWriter::Run() {
+  while (true) {
+    std::vector<std::pair<NewMessage, Done>> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<NewMessage> messages;
+    messages.reserve(batch.size());
+    for (auto& [m, done] : batch) messages.push_back(m);
+    std::vector<Result<AppendResult>> results;
+    try {
+      results = store_.AppendMessages(messages);
+    } catch (const std::exception& e) {
+      spdlog::error("event=message_batch_failed size={} what=\"{}\"", batch.size(), e.what());
+      results.assign(batch.size(), Fail(Code::kInternal, "The message could not be stored. Please try again."));
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i].second(results[i]);  // the ack goes out before the broadcast
+      if (results[i] && results[i]->created) {
+        metrics_.messages_stored.fetch_add(1, std::memory_order_relaxed);
+        bus_.Publish(MessageStored{results[i]->message, results[i]->ticket, batch[i].first.author.id});
+      }
+    }
+  }
+}
+
+}  // namespace helpline::chat

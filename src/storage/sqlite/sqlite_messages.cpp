@@ -1,0 +1,157 @@
+// Chat messages, read marks and unread counts in SQLite.
+#include <algorithm>
+#include "core/time.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+
+namespace helpline::sqlite {
+
+namespace {
+
+constexpr const char* kMessageSelect =
+    "SELECT m.id, m.ticket_id, m.kind, m.author_id, u.name, u.role, m.body, m.client_id, m.created_at "
+    "FROM messages m LEFT JOIN users u ON u.id = m.author_id ";
+
+Message ReadMessage(const Stmt& s) {
+  Message m;
+  m.id = s.Int(0);
+  m.ticket_id = s.Int(1);
+  m.kind = s.Text(2);
+  if (!s.IsNull(3)) m.author = Author{s.Int(3), s.Text(4), s.Text(5)};
+  m.body = s.Text(6);
+  if (!s.IsNull(7)) m.client_id = s.Text(7);
+  m.created_at = s.Int(8);
+  return m;
+}
+
+std::optional<TicketAccess> ReadAccess(Connection& conn, std::int64_t ticket_id) {
+  auto s = conn.Prepare("SELECT id, customer_id, agent_id, status FROM tickets WHERE id = ?1");
+  s.Bind(1, ticket_id);
+  if (!s.Step()) return std::nullopt;
+  return TicketAccess{s.Int(0), s.Int(1), s.OptInt(2), s.Text(3)};
+}
+
+}  // namespace
+
+std::optional<TicketAccess> SqliteStore::GetTicketAccess(std::int64_t ticket_id) {
+  auto conn = pool_.Acquire();
+  return ReadAccess(*conn, ticket_id);
+}
+
+std::vector<Result<AppendResult>> SqliteStore::AppendMessages(const std::vector<NewMessage>& batch) {
+  std::vector<Result<AppendResult>> results;
+  results.reserve(batch.size());
+  auto conn = pool_.Acquire();
+  Transaction tx(*conn);
+  for (const auto& m : batch) {
+    auto access = ReadAccess(*conn, m.ticket_id);
+    if (!access || (m.author.role != "agent" && access->customer_id != m.author.id)) {
+      results.push_back(Fail(Code::kNotFound, "No such ticket."));
+      continue;
+    }
+    if (access->status == "closed") {
+      results.push_back(Fail(Code::kInvalidTransition, "This ticket is closed and takes no new messages."));
+      continue;
+    }
+    auto now = NowMs();
+    // The unique index on (ticket_id, author_id, client_id) makes a repeated send a no-op.
+    auto ins = conn->Prepare(
+        "INSERT INTO messages(ticket_id, kind, author_id, sender_id, body, client_id, created_at) "
+        "VALUES (?1, 'text', ?2, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(ticket_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING");
+    ins.Bind(1, m.ticket_id).Bind(2, m.author.id).Bind(3, m.body).Bind(5, now);
+    if (m.client_id) ins.Bind(4, *m.client_id);
+    else ins.BindNull(4);
+    ins.Run();
+    bool created = conn->Changes() > 0;
+    std::optional<Message> stored;
+    if (created) {
+      auto id = conn->LastInsertId();
+      conn->Prepare("UPDATE tickets SET last_message_at = ?2, last_message_id = ?3, updated_at = ?2 WHERE id = ?1")
+          .Bind(1, m.ticket_id)
+          .Bind(2, now)
+          .Bind(3, id)
+          .Run();
+      stored = Message{id, m.ticket_id, "text", Author{m.author.id, m.author.name, m.author.role}, m.body,
+                       m.client_id, now};
+    } else {
+      auto s = conn->Prepare(std::string(kMessageSelect) +
+                             "WHERE m.ticket_id = ?1 AND m.author_id = ?2 AND m.client_id = ?3");
+      s.Bind(1, m.ticket_id).Bind(2, m.author.id).Bind(3, *m.client_id);
+      if (!s.Step()) throw StoreError("duplicate message vanished");
+      stored = ReadMessage(s);
+    }
+    results.push_back(AppendResult{std::move(*stored), created, *access});
+  }
+  tx.Commit();  // one fsync for the whole batch
+  return results;
+}
+
+std::vector<Message> SqliteStore::ListMessages(std::int64_t ticket_id, std::optional<std::int64_t> after,
+                                               std::optional<std::int64_t> before, int limit) {
+  auto conn = pool_.Acquire();
+  std::vector<Message> out;
+  if (after) {
+    auto s = conn->Prepare(std::string(kMessageSelect) +
+                           "WHERE m.ticket_id = ?1 AND m.id > ?2 AND m.id < ?3 ORDER BY m.id ASC LIMIT ?4");
+    s.Bind(1, ticket_id).Bind(2, *after).Bind(3, before.value_or(INT64_MAX)).Bind(4, static_cast<std::int64_t>(limit));
+    while (s.Step()) out.push_back(ReadMessage(s));
+    return out;
+  }
+  // The newest `limit` (before a message, if given), fetched newest first, returned oldest first.
+  auto s = conn->Prepare(std::string(kMessageSelect) +
+                         "WHERE m.ticket_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3");
+  s.Bind(1, ticket_id).Bind(2, before.value_or(INT64_MAX)).Bind(3, static_cast<std::int64_t>(limit));
+  while (s.Step()) out.push_back(ReadMessage(s));
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+ReadMark SqliteStore::MarkRead(std::int64_t user_id, std::int64_t ticket_id, std::int64_t up_to) {
+  auto conn = pool_.Acquire();
+  Transaction tx(*conn);
+  // A mark past the newest message is clamped to it.
+  auto newest = conn->Prepare("SELECT coalesce(max(id), 0) FROM messages WHERE ticket_id = ?1");
+  newest.Bind(1, ticket_id);
+  newest.Step();
+  auto target = std::min(up_to, newest.Int(0));
+  auto old = conn->Prepare("SELECT last_read_id FROM read_marks WHERE user_id = ?1 AND ticket_id = ?2");
+  old.Bind(1, user_id).Bind(2, ticket_id);
+  std::int64_t before = old.Step() ? old.Int(0) : 0;
+  if (target <= before) return ReadMark{before, false};  // never backwards
+  conn->Prepare(
+          "INSERT INTO read_marks(user_id, ticket_id, last_read_id) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT(user_id, ticket_id) DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id)")
+      .Bind(1, user_id)
+      .Bind(2, ticket_id)
+      .Bind(3, target)
+      .Run();
+  tx.Commit();
+  return ReadMark{target, true};
+}
+
+std::int64_t SqliteStore::UnreadCount(std::int64_t user_id, std::int64_t ticket_id) {
+  auto conn = pool_.Acquire();
+  auto s = conn->Prepare(
+      "SELECT count(*) FROM messages m WHERE m.ticket_id = ?2 AND m.sender_id IS NOT ?1 AND m.id > "
+      "coalesce((SELECT last_read_id FROM read_marks WHERE user_id = ?1 AND ticket_id = ?2), 0)");
+  s.Bind(1, user_id).Bind(2, ticket_id);
+  s.Step();
+  return s.Int(0);
+}
+
+std::int64_t SqliteStore::UnreadTotal(const User& user) {
+  auto conn = pool_.Acquire();
+  auto s = conn->Prepare(user.role == "agent"
+                             ? "SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+                               "LEFT JOIN read_marks r ON r.user_id = ?1 AND r.ticket_id = t.id "
+                               "WHERE t.agent_id = ?1 AND m.id > coalesce(r.last_read_id, 0) AND m.sender_id IS NOT ?1"
+                             : "SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+                               "LEFT JOIN read_marks r ON r.user_id = ?1 AND r.ticket_id = t.id "
+                               "WHERE t.customer_id = ?1 AND m.id > coalesce(r.last_read_id, 0) "
+                               "AND m.sender_id IS NOT ?1");
+  s.Bind(1, user.id);
+  s.Step();
+  return s.Int(0);
+}
+
+}  // namespace helpline::sqlite

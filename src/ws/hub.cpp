@@ -1,0 +1,511 @@
+#include "ws/hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "core/json.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+
+namespace helpline::ws {
+
+namespace asio = boost::asio;
+namespace bj = boost::json;
+
+namespace {
+
+Frame MakeFrame(const bj::object& obj) { return std::make_shared<const std::string>(bj::serialize(obj)); }
+
+Frame MessageFrame(const Message& m) { return MakeFrame({{"type", "message"}, {"message", json::MessageJson(m)}}); }
+
+std::int64_t IdField(const bj::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64() && v->as_int64() > 0) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
+  return -1;  // present but not a positive integer
+}
+
+bool MayView(const User& u, const TicketAccess& t) { return u.role == "agent" || u.id == t.customer_id; }
+
+}  // namespace
+
+Hub::Hub(asio::io_context& io, asio::thread_pool& pool, Store& store, chat::MessageWriter& writer, EventBus& bus,
+         Metrics& metrics)
+    : io_(io), pool_(pool), store_(store), writer_(writer), bus_(bus), metrics_(metrics) {
+  bus_.Subscribe([this](const Event& e) { asio::post(io_, [this, e] { OnEvent(e); }); });
+}
+
+std::uint64_t Hub::Connect(std::weak_ptr<Peer> peer, const User& user, std::string token_hash) {
+  auto id = next_conn_++;
+  conns_.emplace(id, Conn{std::move(peer), user, std::move(token_hash)});
+  auto& uc = users_[user.id];
+  uc.user = user;
+  uc.conns.insert(id);
+  names_[user.id] = user.name;
+  if (user.role == "agent") agent_conns_.insert(id);
+  metrics_.ws_connections.fetch_add(1);
+  SendTo(id, MakeFrame({{"type", "hello"}, {"user", json::UserJson(user)}, {"server_time", FormatTime(NowMs())}}));
+  return id;
+}
+
+void Hub::Disconnect(std::uint64_t id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  auto rooms = it->second.rooms;
+  for (auto ticket_id : rooms) LeaveRoom(id, it->second, ticket_id);
+  auto user_id = it->second.user.id;
+  if (auto u = users_.find(user_id); u != users_.end()) {
+    u->second.conns.erase(id);
+    if (u->second.conns.empty()) users_.erase(u);
+  }
+  agent_conns_.erase(id);
+  conns_.erase(it);
+  metrics_.ws_connections.fetch_sub(1);
+}
+
+bool Hub::Allow(Conn& conn) {
+  // 20 frames a second with bursts of 60: typing and sending stay far below it.
+  auto now = std::chrono::steady_clock::now();
+  conn.tokens = std::min(60.0, conn.tokens + std::chrono::duration<double>(now - conn.refilled).count() * 20.0);
+  conn.refilled = now;
+  if (conn.tokens < 1) return false;
+  conn.tokens -= 1;
+  return true;
+}
+
+void Hub::OnFrame(std::uint64_t id, std::string_view text) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  auto& conn = it->second;
+  if (!Allow(conn)) {
+    if (++conn.refusals > 100) {
+      if (auto p = conn.peer.lock()) p->Close();
+      return;
+    }
+    SendError(id, "rate_limited", "Too many frames; slow down.", nullptr);
+    return;
+  }
+  boost::system::error_code ec;
+  auto parsed = bj::parse(text, ec);
+  if (ec || !parsed.is_object() || !parsed.as_object().contains("type") || !parsed.as_object().at("type").is_string()) {
+    SendError(id, "bad_request", "A frame must be a JSON object with a type.", nullptr);
+    return;
+  }
+  const auto& frame = parsed.as_object();
+  auto type = frame.at("type").as_string();
+  auto ticket_id = IdField(frame, "ticket_id");
+
+  if (type == "ping") {
+    SendTo(id, MakeFrame({{"type", "pong"}}));
+  } else if (type == "subscribe" || type == "unsubscribe" || type == "typing" || type == "read") {
+    if (ticket_id <= 0) {
+      SendError(id, "validation_failed", "ticket_id must be a positive integer.", nullptr);
+      return;
+    }
+    if (type == "subscribe") {
+      auto after = IdField(frame, "after");
+      if (after < 0) {
+        SendError(id, "validation_failed", "after must be a message id.", ticket_id);
+        return;
+      }
+      Subscribe(id, conn, ticket_id, after);
+    } else if (type == "unsubscribe") {
+      Unsubscribe(id, ticket_id);
+    } else if (type == "typing") {
+      auto* state = frame.if_contains("state");
+      if (!state || !state->is_bool()) {
+        SendError(id, "validation_failed", "state must be true or false.", ticket_id);
+        return;
+      }
+      Typing(id, conn, ticket_id, state->as_bool());
+    } else {
+      auto* up = frame.if_contains("up_to");
+      if (!up || !(up->is_int64() || up->is_uint64()) || (up->is_int64() && up->as_int64() < 0)) {
+        SendError(id, "validation_failed", "up_to must be a message id.", ticket_id);
+        return;
+      }
+      Read(id, conn, ticket_id, up->is_int64() ? up->as_int64() : static_cast<std::int64_t>(up->as_uint64()));
+    }
+  } else if (type == "message") {
+    PostMessage(id, conn, frame);
+  } else {
+    SendError(id, "bad_request", "Unknown frame type.", nullptr);
+  }
+}
+
+// --- subscribe: join first (buffering live messages), then replay, then go live ---
+
+void Hub::Subscribe(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::int64_t after) {
+  auto& room = rooms_[ticket_id];
+  if (room.members.empty() && !conn.rooms.contains(ticket_id)) metrics_.rooms.fetch_add(1);
+  auto generation = next_generation_++;
+  auto& member = room.members[id];
+  if (member.live) {  // a re-subscribe: leave the live state, keep presence until the replay is done
+    room.online[conn.user.id]--;
+  }
+  member = Member{false, generation, after, {}};
+  conn.rooms.insert(ticket_id);
+  User user = conn.user;
+  asio::post(pool_, [this, id, ticket_id, generation, after, user] {
+    bool allowed = false;
+    std::vector<Message> replay;
+    try {
+      auto access = store_.GetTicketAccess(ticket_id);
+      allowed = access && MayView(user, *access);
+      if (allowed) {
+        std::int64_t from = after;
+        while (true) {  // everything after `after`, in pages
+          auto page = store_.ListMessages(ticket_id, from, std::nullopt, 1000);
+          if (page.empty()) break;
+          from = page.back().id;
+          bool last = page.size() < 1000;
+          replay.insert(replay.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+          if (last) break;
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("event=subscribe_failed ticket={} what=\"{}\"", ticket_id, e.what());
+      allowed = false;
+    }
+    asio::post(io_, [this, id, ticket_id, generation, allowed, replay = std::move(replay)]() mutable {
+      FinishSubscribe(id, ticket_id, generation, allowed, std::move(replay));
+    });
+  });
+}
+
+void Hub::FinishSubscribe(std::uint64_t id, std::int64_t ticket_id, std::uint64_t generation, bool allowed,
+                          std::vector<Message> replay) {
+  auto c = conns_.find(id);
+  auto r = rooms_.find(ticket_id);
+  if (c == conns_.end() || r == rooms_.end()) return;
+  auto m = r->second.members.find(id);
+  if (m == r->second.members.end() || m->second.generation != generation) return;  // unsubscribed or superseded
+  if (!allowed) {
+    LeaveRoom(id, c->second, ticket_id);
+    SendError(id, "not_found", "No such ticket.", ticket_id);
+    return;
+  }
+  auto& member = m->second;
+  for (const auto& msg : replay) {
+    if (msg.id <= member.last_sent) continue;
+    SendTo(id, MessageFrame(msg));
+    member.last_sent = msg.id;
+  }
+  for (auto& [msg_id, frame] : member.buffered) {
+    if (msg_id <= member.last_sent) continue;
+    SendTo(id, frame);
+    member.last_sent = msg_id;
+  }
+  member.buffered.clear();
+  member.live = true;
+  auto& room = r->second;
+  bool newcomer = room.online[c->second.user.id]++ == 0;
+  SendTo(id, MakeFrame({{"type", "subscribed"}, {"ticket_id", ticket_id}, {"presence", PresenceList(room)}}));
+  if (newcomer) BroadcastPresence(ticket_id, room);
+  // Who is typing right now, so a newcomer sees it too.
+  for (auto& [typist, timer] : room.typing) {
+    if (typist == c->second.user.id) continue;
+    SendTo(id, MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
+                          {"user", {{"id", typist}, {"name", names_[typist]}}}, {"state", true}}));
+  }
+}
+
+void Hub::Unsubscribe(std::uint64_t id, std::int64_t ticket_id) {
+  auto c = conns_.find(id);
+  if (c != conns_.end()) LeaveRoom(id, c->second, ticket_id);
+}
+
+void Hub::LeaveRoom(std::uint64_t id, Conn& conn, std::int64_t ticket_id) {
+  conn.rooms.erase(ticket_id);
+  auto r = rooms_.find(ticket_id);
+  if (r == rooms_.end()) return;
+  auto& room = r->second;
+  auto m = room.members.find(id);
+  if (m == room.members.end()) return;
+  bool was_live = m->second.live;
+  room.members.erase(m);
+  if (was_live) {
+    auto& count = room.online[conn.user.id];
+    if (--count <= 0) {
+      room.online.erase(conn.user.id);
+      SetTyping(ticket_id, room, conn.user.id, false);  // the typist left: tell the others
+      BroadcastPresence(ticket_id, room);
+    }
+  }
+  if (room.members.empty()) {
+    rooms_.erase(r);
+    metrics_.rooms.fetch_sub(1);
+  }
+}
+
+// --- messages ---
+
+void Hub::PostMessage(std::uint64_t id, Conn& conn, const bj::object& frame) {
+  auto ticket_id = IdField(frame, "ticket_id");
+  auto* cid = frame.if_contains("client_id");
+  bj::value ref = cid && cid->is_string() ? bj::value(cid->as_string()) : bj::value(ticket_id > 0 ? ticket_id : 0);
+  if (!cid || !cid->is_string() || !text::LengthWithin(cid->as_string(), 1, 100)) {
+    SendError(id, "validation_failed", "client_id must be a string of 1 to 100 characters.", ref);
+    return;
+  }
+  if (ticket_id <= 0) {
+    SendError(id, "validation_failed", "ticket_id must be a positive integer.", ref);
+    return;
+  }
+  auto* body = frame.if_contains("body");
+  if (!body || !body->is_string() || !text::LengthWithin(body->as_string(), 1, kMaxBody) ||
+      text::Trim(body->as_string()).empty()) {
+    SendError(id, "validation_failed", "A message is 1 to 5000 characters of text.", ref);
+    return;
+  }
+  std::string client_id(cid->as_string());
+  NewMessage m{ticket_id, conn.user, std::string(body->as_string()), client_id};
+  writer_.Submit(std::move(m), [this, id, client_id](const Result<AppendResult>& r) {
+    // On the writer thread, after the commit: hand the outcome to the I/O thread.
+    if (!r) {
+      std::string code = CodeName(r.error().code), message = r.error().message;
+      asio::post(io_, [this, id, code, message, client_id] { SendError(id, code, message, bj::value(client_id)); });
+      return;
+    }
+    asio::post(io_, [this, id, result = *r] {
+      SendTo(id, MakeFrame({{"type", "ack"}, {"client_id", result.message.client_id.value_or("")},
+                            {"message_id", result.message.id}}));
+      // A repeat of an earlier send is not broadcast again; the sender gets the original.
+      if (!result.created) SendTo(id, MessageFrame(result.message));
+    });
+  });
+}
+
+void Hub::DeliverMessage(const MessageStored& ev) {
+  auto frame = MessageFrame(ev.message);
+  if (auto r = rooms_.find(ev.message.ticket_id); r != rooms_.end()) {
+    for (auto& [conn_id, member] : r->second.members) {
+      if (!member.live) {
+        member.buffered.emplace_back(ev.message.id, frame);
+        continue;
+      }
+      if (ev.message.id <= member.last_sent) continue;
+      member.last_sent = ev.message.id;
+      SendTo(conn_id, frame);
+    }
+    // Everyone present in the room may have a new unread count.
+    for (auto& [user_id, count] : r->second.online)
+      if (user_id != ev.sender_id) QueueUnread(user_id, ev.message.ticket_id);
+  }
+  // The ticket's customer and its agent count it in unread_total even when not in the room.
+  if (ev.ticket.customer_id != ev.sender_id && users_.contains(ev.ticket.customer_id))
+    QueueUnread(ev.ticket.customer_id, ev.message.ticket_id);
+  if (ev.ticket.agent_id && *ev.ticket.agent_id != ev.sender_id && users_.contains(*ev.ticket.agent_id))
+    QueueUnread(*ev.ticket.agent_id, ev.message.ticket_id);
+  QueueTicketEvent(ev.message.ticket_id, true);
+}
+
+// --- typing and presence ---
+
+void Hub::Typing(std::uint64_t id, Conn& conn, std::int64_t ticket_id, bool state) {
+  auto r = rooms_.find(ticket_id);
+  if (r == rooms_.end()) return;
+  auto m = r->second.members.find(id);
+  if (m == r->second.members.end() || !m->second.live) return;  // only room members type
+  SetTyping(ticket_id, r->second, conn.user.id, state);
+}
+
+void Hub::SetTyping(std::int64_t ticket_id, Room& room, std::int64_t user_id, bool state) {
+  auto t = room.typing.find(user_id);
+  if (!state && t == room.typing.end()) return;  // was not typing: nothing to say
+  if (state) {
+    if (t == room.typing.end()) t = room.typing.emplace(user_id, std::make_unique<asio::steady_timer>(io_)).first;
+    t->second->expires_after(kTypingTimeout);
+    t->second->async_wait([this, ticket_id, user_id](boost::system::error_code ec) {
+      if (ec) return;  // renewed or cancelled
+      auto r = rooms_.find(ticket_id);
+      if (r != rooms_.end()) SetTyping(ticket_id, r->second, user_id, false);
+    });
+  } else {
+    room.typing.erase(t);  // destroying the timer cancels its wait
+  }
+  auto frame = MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
+                          {"user", {{"id", user_id}, {"name", names_[user_id]}}}, {"state", state}});
+  BroadcastToRoom(room, frame, user_id);
+}
+
+bj::array Hub::PresenceList(const Room& room) const {
+  bj::array online;
+  for (auto& [user_id, count] : room.online) {
+    if (count <= 0) continue;
+    auto u = users_.find(user_id);
+    if (u == users_.end()) continue;
+    online.push_back({{"id", user_id}, {"name", u->second.user.name}, {"role", u->second.user.role}});
+  }
+  return online;
+}
+
+void Hub::BroadcastPresence(std::int64_t ticket_id, Room& room) {
+  BroadcastToRoom(room, MakeFrame({{"type", "presence"}, {"ticket_id", ticket_id}, {"online", PresenceList(room)}}), 0);
+}
+
+void Hub::BroadcastToRoom(Room& room, const Frame& frame, std::int64_t except_user) {
+  for (auto& [conn_id, member] : room.members) {
+    if (!member.live) continue;
+    auto c = conns_.find(conn_id);
+    if (c == conns_.end() || c->second.user.id == except_user) continue;
+    SendTo(conn_id, frame);
+  }
+}
+
+// --- read marks and unread counts ---
+
+void Hub::Read(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::int64_t up_to) {
+  User user = conn.user;
+  asio::post(pool_, [this, id, user, ticket_id, up_to] {
+    try {
+      auto access = store_.GetTicketAccess(ticket_id);
+      if (!access || !MayView(user, *access)) {
+        asio::post(io_, [this, id, ticket_id] { SendError(id, "not_found", "No such ticket.", ticket_id); });
+        return;
+      }
+      auto mark = store_.MarkRead(user.id, ticket_id, up_to);
+      if (mark.moved) bus_.Publish(ReadMoved{ticket_id, user.id, mark.up_to});
+    } catch (const std::exception& e) {
+      spdlog::error("event=read_failed ticket={} what=\"{}\"", ticket_id, e.what());
+    }
+  });
+}
+
+void Hub::DeliverRead(const ReadMoved& ev) {
+  if (auto r = rooms_.find(ev.ticket_id); r != rooms_.end()) {
+    BroadcastToRoom(r->second,
+                    MakeFrame({{"type", "read"}, {"ticket_id", ev.ticket_id}, {"user_id", ev.user_id}, {"up_to", ev.up_to}}),
+                    ev.user_id);
+  }
+  if (users_.contains(ev.user_id)) QueueUnread(ev.user_id, ev.ticket_id);
+}
+
+void Hub::QueueUnread(std::int64_t user_id, std::int64_t ticket_id) {
+  unread_pending_.emplace(user_id, ticket_id);
+  if (!unread_in_flight_) FlushUnread();
+}
+
+void Hub::FlushUnread() {
+  // One job computes every pending count; what arrives meanwhile waits for the next job.
+  std::vector<std::pair<User, std::int64_t>> work;
+  for (auto [user_id, ticket_id] : unread_pending_) {
+    auto u = users_.find(user_id);
+    if (u != users_.end()) work.emplace_back(u->second.user, ticket_id);
+  }
+  unread_pending_.clear();
+  if (work.empty()) return;
+  unread_in_flight_ = true;
+  asio::post(pool_, [this, work = std::move(work)] {
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>> out;  // user, ticket, count, total
+    std::unordered_map<std::int64_t, std::int64_t> totals;
+    try {
+      for (const auto& [user, ticket_id] : work) {
+        auto t = totals.find(user.id);
+        if (t == totals.end()) t = totals.emplace(user.id, store_.UnreadTotal(user)).first;
+        out.emplace_back(user.id, ticket_id, store_.UnreadCount(user.id, ticket_id), t->second);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("event=unread_failed what=\"{}\"", e.what());
+    }
+    asio::post(io_, [this, out = std::move(out)] {
+      for (auto [user_id, ticket_id, count, total] : out) {
+        SendToUser(user_id, MakeFrame({{"type", "unread"}, {"ticket_id", ticket_id}, {"count", count},
+                                       {"unread_total", total}}));
+      }
+      unread_in_flight_ = false;
+      if (!unread_pending_.empty()) FlushUnread();
+    });
+  });
+}
+
+// --- ticket events: to the ticket's customer, its room, and every agent ---
+
+void Hub::QueueTicketEvent(std::int64_t ticket_id, bool coalesce) {
+  auto it = ticket_cooldown_.find(ticket_id);
+  if (coalesce && it != ticket_cooldown_.end()) {
+    it->second.dirty = true;  // sent within the last second: send once more when it ends
+    return;
+  }
+  SendTicketEvent(ticket_id);
+  if (it == ticket_cooldown_.end()) {
+    it = ticket_cooldown_.emplace(ticket_id, TicketCooldown{std::make_unique<asio::steady_timer>(io_), false}).first;
+  }
+  it->second.dirty = false;
+  it->second.timer->expires_after(std::chrono::seconds(1));
+  it->second.timer->async_wait([this, ticket_id](boost::system::error_code ec) {
+    if (ec) return;
+    auto c = ticket_cooldown_.find(ticket_id);
+    if (c == ticket_cooldown_.end()) return;
+    bool dirty = c->second.dirty;
+    ticket_cooldown_.erase(c);
+    if (dirty) QueueTicketEvent(ticket_id, false);
+  });
+}
+
+void Hub::SendTicketEvent(std::int64_t ticket_id) {
+  asio::post(pool_, [this, ticket_id] {
+    std::optional<Ticket> ticket;
+    try {
+      ticket = store_.GetTicket(ticket_id, 0);
+    } catch (const std::exception& e) {
+      spdlog::error("event=ticket_event_failed ticket={} what=\"{}\"", ticket_id, e.what());
+    }
+    if (!ticket) return;
+    asio::post(io_, [this, ticket = std::move(*ticket)] {
+      auto body = json::TicketJson(ticket);
+      body.erase("unread_count");  // per viewer: clients keep theirs from `unread` events
+      auto frame = MakeFrame({{"type", "ticket"}, {"ticket", std::move(body)}});
+      std::unordered_set<std::uint64_t> targets(agent_conns_.begin(), agent_conns_.end());
+      if (auto u = users_.find(ticket.customer.id); u != users_.end()) targets.insert(u->second.conns.begin(), u->second.conns.end());
+      if (auto r = rooms_.find(ticket.id); r != rooms_.end())
+        for (auto& [conn_id, member] : r->second.members) targets.insert(conn_id);
+      for (auto conn_id : targets) SendTo(conn_id, frame);
+    });
+  });
+}
+
+void Hub::OnEvent(const Event& event) {
+  std::visit(
+      [this](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, MessageStored>) {
+          DeliverMessage(e);
+        } else if constexpr (std::is_same_v<T, TicketChanged>) {
+          QueueTicketEvent(e.ticket_id, false);
+        } else if constexpr (std::is_same_v<T, ReadMoved>) {
+          DeliverRead(e);
+        } else if constexpr (std::is_same_v<T, SessionEnded>) {
+          std::vector<std::shared_ptr<Peer>> closing;
+          for (auto& [id, conn] : conns_)
+            if (conn.token_hash == e.token_hash)
+              if (auto p = conn.peer.lock()) closing.push_back(p);
+          for (auto& p : closing) p->Close();
+        }
+      },
+      event);
+}
+
+// --- sending ---
+
+void Hub::SendTo(std::uint64_t id, Frame frame) {
+  auto c = conns_.find(id);
+  if (c == conns_.end()) return;
+  if (auto p = c->second.peer.lock()) p->Send(std::move(frame));
+}
+
+void Hub::SendToUser(std::int64_t user_id, const Frame& frame) {
+  auto u = users_.find(user_id);
+  if (u == users_.end()) return;
+  for (auto id : u->second.conns) SendTo(id, frame);
+}
+
+void Hub::SendError(std::uint64_t id, std::string_view code, std::string_view message, const bj::value& ref) {
+  bj::object o{{"type", "error"}, {"code", code}, {"message", message}};
+  if (!ref.is_null() && !(ref.is_int64() && ref.as_int64() == 0)) o["ref"] = ref;
+  SendTo(id, MakeFrame(o));
+}
+
+}  // namespace helpline::ws

@@ -1,0 +1,130 @@
+#pragma once
+// The real-time heart: connections, ticket rooms, presence, typing, replay,
+// read receipts and unread counts. Everything here runs on the one I/O thread,
+// so it needs no locks; database work goes to the worker pool and its result
+// comes back to the I/O thread. Knows frames as JSON text, not Beast.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "chat/message_writer.hpp"
+#include "core/metrics.hpp"
+#include "events/event.hpp"
+#include "storage/store.hpp"
+
+namespace helpline::ws {
+
+using Frame = std::shared_ptr<const std::string>;
+
+// One client connection as the hub sees it (implemented by the WebSocket session).
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  virtual void Send(Frame frame) = 0;  // queues; a peer whose queue overflows closes itself
+  virtual void Close() = 0;
+};
+
+class Hub {
+ public:
+  static constexpr auto kTypingTimeout = std::chrono::seconds(6);
+  static constexpr std::size_t kMaxBody = 5000;  // code points
+
+  Hub(boost::asio::io_context& io, boost::asio::thread_pool& pool, Store& store, chat::MessageWriter& writer,
+      EventBus& bus, Metrics& metrics);
+
+  // All of these run on the I/O thread.
+  std::uint64_t Connect(std::weak_ptr<Peer> peer, const User& user, std::string token_hash);
+  void Disconnect(std::uint64_t conn);
+  void OnFrame(std::uint64_t conn, std::string_view text);
+  void OnEvent(const Event& event);
+
+ private:
+  struct Conn {
+    std::weak_ptr<Peer> peer;
+    User user;
+    std::string token_hash;
+    std::unordered_set<std::int64_t> rooms;
+    double tokens = 60;  // rate limit: a token bucket of frames
+    std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
+    int refusals = 0;
+  };
+  struct Member {
+    bool live = false;               // false while its replay is being fetched
+    std::uint64_t generation = 0;    // which subscribe this membership belongs to
+    std::int64_t last_sent = 0;      // highest message id sent: nothing is sent twice
+    std::vector<std::pair<std::int64_t, Frame>> buffered;  // live messages that arrived during the replay
+  };
+  struct Room {
+    std::unordered_map<std::uint64_t, Member> members;
+    std::map<std::int64_t, int> online;  // user -> live connections in the room
+    std::unordered_map<std::int64_t, std::unique_ptr<boost::asio::steady_timer>> typing;  // user -> expiry
+  };
+  struct UserConns {
+    User user;
+    std::unordered_set<std::uint64_t> conns;
+  };
+
+  // Frames
+  void Subscribe(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::int64_t after);
+  void FinishSubscribe(std::uint64_t id, std::int64_t ticket_id, std::uint64_t generation, bool allowed,
+                       std::vector<Message> replay);
+  void Unsubscribe(std::uint64_t id, std::int64_t ticket_id);
+  void PostMessage(std::uint64_t id, Conn& conn, const boost::json::object& frame);
+  void Typing(std::uint64_t id, Conn& conn, std::int64_t ticket_id, bool state);
+  void Read(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::int64_t up_to);
+
+  // Events
+  void DeliverMessage(const MessageStored& event);
+  void DeliverRead(const ReadMoved& event);
+  void QueueUnread(std::int64_t user_id, std::int64_t ticket_id);
+  void FlushUnread();
+  void QueueTicketEvent(std::int64_t ticket_id, bool coalesce);
+  void SendTicketEvent(std::int64_t ticket_id);
+
+  // Helpers
+  bool Allow(Conn& conn);
+  void SendTo(std::uint64_t id, Frame frame);
+  void SendToUser(std::int64_t user_id, const Frame& frame);
+  void SendError(std::uint64_t id, std::string_view code, std::string_view message, const boost::json::value& ref);
+  void BroadcastPresence(std::int64_t ticket_id, Room& room);
+  void SetTyping(std::int64_t ticket_id, Room& room, std::int64_t user_id, bool state);
+  void BroadcastToRoom(Room& room, const Frame& frame, std::int64_t except_user);
+  boost::json::array PresenceList(const Room& room) const;
+  void LeaveRoom(std::uint64_t id, Conn& conn, std::int64_t ticket_id);
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& pool_;
+  Store& store_;
+  chat::MessageWriter& writer_;
+  EventBus& bus_;
+  Metrics& metrics_;
+
+  std::uint64_t next_conn_ = 1;
+  std::uint64_t next_generation_ = 1;
+  std::unordered_map<std::uint64_t, Conn> conns_;
+  std::unordered_map<std::int64_t, Room> rooms_;
+  std::unordered_map<std::int64_t, UserConns> users_;
+  std::unordered_set<std::uint64_t> agent_conns_;
+  std::unordered_map<std::int64_t, std::string> names_;  // user id -> name, for presence and typing
+
+  std::set<std::pair<std::int64_t, std::int64_t>> unread_pending_;  // (user, ticket)
+  bool unread_in_flight_ = false;
+
+  struct TicketCooldown {
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    bool dirty = false;
+  };
+  std::unordered_map<std::int64_t, TicketCooldown> ticket_cooldown_;
+};
+
+}  // namespace helpline::ws
