@@ -2,6 +2,8 @@
 // `migrate` applies the schema and exits. Wires Config -> Store -> App -> server.
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -46,7 +48,17 @@ void EnsureFirstAgent(App& app) {
             << std::flush;
 }
 
+// Every WebSocket is a file descriptor: lift the soft limit to the hard one.
+void RaiseFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 int Serve(Config& config, const char* argv0) {
+  RaiseFileLimit();
   images::Init(argv0);
   auto store = OpenConfiguredStore(config);
   App app(config, *store);
