@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <future>
 
 namespace helpline::chat {
@@ -51,8 +52,13 @@ void MessageWriter::Run() {
     messages.reserve(batch.size());
     for (auto& [m, done] : batch) messages.push_back(m);
     std::vector<Result<AppendResult>> results;
+    auto started = std::chrono::steady_clock::now();
     try {
       results = store_.AppendMessages(messages);
+      metrics_.message_batches.fetch_add(1, std::memory_order_relaxed);
+      metrics_.message_batch_us.fetch_add(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count(),
+          std::memory_order_relaxed);
     } catch (const std::exception& e) {
       spdlog::error("event=message_batch_failed size={} what=\"{}\"", batch.size(), e.what());
       results.assign(batch.size(), Fail(Code::kInternal, "The message could not be stored. Please try again."));

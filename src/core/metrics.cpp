@@ -26,6 +26,9 @@ std::string Metrics::Render() const {
   gauge("helpline_rooms", "Ticket chat rooms with at least one member.", rooms.load());
   counter("helpline_messages_stored_total", "Chat messages stored.", messages_stored.load());
   counter("helpline_tickets_created_total", "Tickets created.", tickets_created.load());
+  counter("helpline_message_batches_total", "Group commits of chat messages.", message_batches.load());
+  counter("helpline_message_batch_microseconds_total", "Time spent committing chat message batches.",
+          message_batch_us.load());
   counter("helpline_uploads_rejected_total", "Screenshot uploads refused.", uploads_rejected.load());
 
   out += "# HELP helpline_http_responses_total HTTP responses by status class.\n"

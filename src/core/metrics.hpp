@@ -21,6 +21,8 @@ class Metrics {
   std::atomic<std::int64_t> messages_stored{0};
   std::atomic<std::int64_t> tickets_created{0};
   std::atomic<std::int64_t> uploads_rejected{0};
+  std::atomic<std::int64_t> message_batches{0};
+  std::atomic<std::int64_t> message_batch_us{0};  // total time spent committing batches
 
  private:
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> latency_{};  // last: +Inf

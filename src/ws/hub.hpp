@@ -54,7 +54,7 @@ class Hub {
     User user;
     std::string token_hash;
     std::unordered_set<std::int64_t> rooms;
-    double tokens = 60;  // rate limit: a token bucket of frames
+    double tokens = 100;  // rate limit: a token bucket of frames
     std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
     int refusals = 0;
   };

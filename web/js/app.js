@@ -1,8 +1,11 @@
 // Bootstrap and router: who is signed in (GET /api/v1/me), which page a path
-// shows, History API navigation, the header, page titles, focus and the
-// polite live region.
+// shows, History API navigation, the header, page titles (with the unread
+// count), focus, the polite live region, the socket's lifetime and its
+// connection banner.
 import { h, refreshTimes } from './dom.js';
 import { get, post, onUnauthorized } from './api.js';
+import * as ws from './ws.js';
+import { alertUser, permission, requestPermission } from './notify.js';
 import * as login from './pages/login.js';
 import * as signup from './pages/signup.js';
 import * as tickets from './pages/tickets.js';
@@ -15,7 +18,29 @@ const main = document.getElementById('main');
 const header = document.getElementById('site-header');
 const announcer = document.getElementById('announcer');
 
-const state = { user: null, nav: 0, cleanups: [] };
+const state = { user: null, nav: 0, cleanups: [], unreadTotal: 0, baseTitle: 'Helpline' };
+const unreadByTicket = new Map(); // ticket id -> last count seen in an `unread` frame
+
+// ---- title: "(3) Subject — Helpline" ------------------------------------
+
+function applyTitle() {
+  const n = state.user ? Number(state.unreadTotal) || 0 : 0;
+  document.title = n > 0 ? `(${n}) ${state.baseTitle}` : state.baseTitle;
+}
+
+function setUnreadTotal(n) {
+  state.unreadTotal = Math.max(0, Number(n) || 0);
+  applyTitle();
+}
+
+async function refreshUnread() {
+  try {
+    const me = await get('/api/v1/me', { quiet401: true });
+    if (me && state.user && me.user && me.user.id === state.user.id) setUnreadTotal(me.unread_total);
+  } catch {
+    // the next `unread` frame will do
+  }
+}
 
 // guest: only for visitors (signed-in users go to /); auth: sign-in required.
 const routes = [
@@ -63,7 +88,17 @@ function navigate(to, { replace = false } = {}) {
 }
 
 function setUser(user) {
+  const changed = (state.user && state.user.id) !== (user && user.id);
   state.user = user;
+  if (!changed) return;
+  unreadByTicket.clear();
+  setUnreadTotal(0);
+  if (user) {
+    ws.start(user);
+    refreshUnread();
+  } else {
+    ws.stop();
+  }
 }
 
 function matchRoute(path) {
@@ -112,7 +147,8 @@ async function route(initial) {
     setTitle(t) {
       if (!isActive()) return;
       title = t;
-      document.title = `${t} — Helpline`;
+      state.baseTitle = `${t} — Helpline`;
+      applyTitle();
     },
     announce: (m) => { if (isActive()) announce(m); },
     navigate,
@@ -154,15 +190,56 @@ async function logout(button) {
       return;
     }
   }
-  state.user = null;
+  ws.stop({ clearOutbox: true });
+  setUser(null);
   announce('Logged out.');
   navigate('/login');
+}
+
+// A bell drawn in SVG (an emoji needs a font some systems lack).
+function bellIcon() {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '18');
+  svg.setAttribute('height', '18');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', 'notify-btn__icon');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', 'M12 3a6 6 0 0 0-6 6v3.6l-1.7 2.9A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.5L18 12.6V9a6 6 0 0 0-6-6Zm-2.2 15.5a2.3 2.3 0 0 0 4.4 0Z');
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
+}
+
+// "Enable notifications": only while the browser has not been asked yet.
+function notifyButton() {
+  if (permission() !== 'default') return null;
+  const button = h('button', { type: 'button', class: 'btn btn--quiet notify-btn' },
+    bellIcon(),
+    h('span', { class: 'notify-btn__text' }, 'Enable notifications'));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const result = await requestPermission();
+    if (result === 'default') {
+      button.disabled = false;
+      return;
+    }
+    const focusWasHere = document.activeElement === button || document.activeElement === document.body;
+    button.remove();
+    announce(result === 'granted' ? 'Notifications enabled.' : 'Notifications are blocked in this browser.');
+    const next = header.querySelector('.account .btn');
+    if (focusWasHere && next) next.focus();
+  });
+  return button;
 }
 
 function renderHeader() {
   const user = state.user;
   const account = user
     ? h('div', { class: 'account' },
+      notifyButton(),
       h('span', { class: 'account__name' },
         h('span', { class: 'visually-hidden' }, 'Signed in as '),
         user.name,
@@ -194,16 +271,63 @@ if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
 
 onUnauthorized(() => {
   if (!state.user) return;
-  state.user = null;
+  setUser(null);
   const here = location.pathname + location.search;
   announce('Your session has ended. Please log in again.');
   navigate(`/login?next=${encodeURIComponent(here)}`, { replace: true });
+});
+
+// ---- the socket: banner, unread counts, notifications --------------------
+
+const connBanner = h('div', { class: 'conn', role: 'status' });
+header.after(connBanner);
+let connTimer = 0;
+
+ws.on('state', (s) => {
+  clearTimeout(connTimer);
+  if (s === 'reconnecting') {
+    connBanner.replaceChildren(h('p', { class: 'conn__bar' }, 'Reconnecting…'));
+  } else if (s === 'open' && connBanner.firstChild) {
+    connBanner.replaceChildren(h('p', { class: 'conn__bar conn__bar--ok' }, 'Connected'));
+    connTimer = setTimeout(() => connBanner.replaceChildren(), 2500);
+  } else if (s !== 'open') {
+    connBanner.replaceChildren();
+  }
+});
+
+// Another tab signed in as someone else: this tab's view is stale.
+ws.on('hello', (frame) => {
+  if (frame.user && state.user && frame.user.id != null && frame.user.id !== state.user.id) location.reload();
+});
+
+// Frames that came while we were away are lost: ask for the total again.
+ws.on('reconnected', refreshUnread);
+
+ws.on('unread', (frame) => {
+  if (typeof frame.unread_total === 'number') setUnreadTotal(frame.unread_total);
+  const id = String(frame.ticket_id);
+  const count = Number(frame.count) || 0;
+  const before = unreadByTicket.has(id) ? unreadByTicket.get(id) : 0;
+  unreadByTicket.set(id, count);
+  // An open chat notifies for its own messages; this covers the other tickets.
+  if (count > before && document.visibilityState === 'hidden' && !ws.isSubscribed(id)) {
+    const open = () => navigate(`/tickets/${id}`);
+    get(`/api/v1/tickets/${id}`)
+      .then((data) => alertUser({
+        title: 'New message', body: data.ticket.subject, tag: `ticket-${id}`, onClick: open,
+      }))
+      .catch(() => alertUser({ title: 'New message', body: 'A ticket has a new message.', tag: `ticket-${id}`, onClick: open }));
+  }
 });
 
 async function start() {
   try {
     const me = await get('/api/v1/me', { quiet401: true });
     state.user = me && me.user ? me.user : null;
+    if (state.user) {
+      state.unreadTotal = Number(me.unread_total) || 0;
+      ws.start(state.user);
+    }
   } catch (err) {
     if (err.status !== 401) {
       document.title = 'Helpline';

@@ -10,7 +10,7 @@ import { get } from './api.js';
 //               one gets focus after "Load more")
 //   showEmpty() called when the first page is empty
 //   query       extra query parameters
-// Returns {el, start()}: put el after the list, then call start().
+// Returns {el, start(), hasMore()}: put el after the list, then call start().
 export function pager({ ctx, container, addItems, showEmpty, query = {} }) {
   let cursor = null;
   const loading = h('p', { class: 'loading' }, 'Loading tickets…');
@@ -57,5 +57,5 @@ export function pager({ ctx, container, addItems, showEmpty, query = {} }) {
   }
 
   more.addEventListener('click', () => load(false));
-  return { el, start: () => load(true) };
+  return { el, start: () => load(true), hasMore: () => Boolean(cursor) };
 }

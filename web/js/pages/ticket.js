@@ -1,7 +1,9 @@
-// One ticket: facts, description, screenshots (with a viewer), and the chat
-// placeholder.
+// One ticket: facts, description, screenshots (with a viewer), and the chat.
+// `ticket` frames from the socket keep the status and assignee current.
 import { h, statusBadge, priorityLabel, timeEl, formatBytes, uid } from '../dom.js';
 import { get, categoryNames } from '../api.js';
+import * as ws from '../ws.js';
+import { mountChat } from '../components/chat.js';
 
 const THUMB_MAX = 320; // the server's thumbnails are at most 320 px on the long side
 
@@ -70,20 +72,23 @@ function notFound(ctx) {
 function renderTicket(ctx, t, names) {
   ctx.setTitle(t.subject);
   const attachments = Array.isArray(t.attachments) ? t.attachments : [];
-  const chat = h('section', { id: 'chat', class: 'chat', 'aria-label': 'Chat', 'data-placeholder': 'chat' });
-  chat.append(document.createComment(' Chat placeholder: built in a later task. '));
+  const chat = h('section', { id: 'chat', class: 'chat', 'aria-label': 'Chat' });
+  const statusEl = h('p', { class: 'ticket__status' },
+    h('span', { class: 'visually-hidden' }, 'Status: '), statusBadge(t.status));
+  const agentEl = h('dd', null, t.agent ? t.agent.name : 'Unassigned');
+  const priorityEl = h('dd', null, h('span', { class: `priority priority--${t.priority}` }, priorityLabel(t.priority)));
 
   ctx.view.append(
     h('p', { class: 'back' }, h('a', { href: '/' }, h('span', { 'aria-hidden': 'true' }, '← '), 'Back to tickets')),
     h('article', { class: 'ticket' },
       h('div', { class: 'ticket__head' },
         h('h1', { class: 'ticket__subject', tabindex: '-1' }, t.subject),
-        h('p', { class: 'ticket__status' }, h('span', { class: 'visually-hidden' }, 'Status: '), statusBadge(t.status))),
+        statusEl),
       h('dl', { class: 'facts' },
-        fact('Priority', h('span', { class: `priority priority--${t.priority}` }, priorityLabel(t.priority))),
+        h('div', { class: 'fact' }, h('dt', null, 'Priority'), priorityEl),
         fact('Category', names.get(t.category) || t.category),
         fact('Customer', t.customer ? t.customer.name : ''),
-        fact('Assigned to', t.agent ? t.agent.name : 'Unassigned'),
+        h('div', { class: 'fact' }, h('dt', null, 'Assigned to'), agentEl),
         fact('Created', timeEl(t.created_at))),
       h('section', { class: 'card', 'aria-labelledby': 'desc-title' },
         h('h2', { id: 'desc-title' }, 'Description'),
@@ -94,6 +99,38 @@ function renderTicket(ctx, t, names) {
           ? h('ul', { class: 'shots' }, attachments.map(screenshot))
           : h('p', { class: 'muted' }, 'No screenshots.'))),
     chat);
+
+  const chatApi = mountChat(chat, { ticket: t, user: ctx.user, ctx });
+  let current = t;
+  // A changed ticket (status, assignee) from the socket or a refetch.
+  function apply(next) {
+    if (!next || String(next.id) !== String(t.id)) return;
+    const before = current;
+    current = { ...current, ...next };
+    if (current.status !== before.status) {
+      // (the chat's system message says it aloud)
+      statusEl.replaceChildren(h('span', { class: 'visually-hidden' }, 'Status: '), statusBadge(current.status));
+    }
+    if (current.priority !== before.priority) {
+      priorityEl.replaceChildren(
+        h('span', { class: `priority priority--${current.priority}` }, priorityLabel(current.priority)));
+    }
+    const agentName = current.agent ? current.agent.name : 'Unassigned';
+    if (agentEl.textContent !== agentName) agentEl.textContent = agentName;
+    chatApi.setTicket(current);
+  }
+  const offTicket = ws.on('ticket', (frame) => apply(frame.ticket));
+  // Frames missed while the socket was down: ask again.
+  const offReconnect = ws.on('reconnected', () => {
+    get(`/api/v1/tickets/${t.id}`).then((data) => {
+      if (ctx.isActive() && data && data.ticket) apply(data.ticket);
+    }).catch(() => {});
+  });
+  ctx.onCleanup(() => {
+    offTicket();
+    offReconnect();
+    chatApi.destroy();
+  });
 }
 
 export async function render(ctx) {

@@ -1,21 +1,22 @@
-// "My tickets": the customer's home page.
+// "My tickets": the customer's home page, kept live by the socket.
 import { h, statusBadge, priorityTag, timeEl } from '../dom.js';
 import { categoryNames } from '../api.js';
 import { pager } from '../paging.js';
+import { liveTickets, unreadBadge, lastActivity } from '../live-tickets.js';
 
 function ticketItem(t, names) {
-  const unread = t.unread_count > 0
-    ? h('span', { class: 'unread' }, `${t.unread_count} new`)
-    : null;
-  return h('li', { class: 'ticket-item' },
+  const activity = lastActivity(t);
+  return h('li', { class: 'ticket-item', dataset: { id: String(t.id) } },
     h('h2', { class: 'ticket-item__title' },
-      h('a', { href: `/tickets/${t.id}`, class: 'ticket-link' }, t.subject)),
+      h('a', { href: `/tickets/${t.id}`, class: 'ticket-link' }, t.subject),
+      unreadBadge(t.unread_count)),
     h('p', { class: 'meta' },
       statusBadge(t.status),
       priorityTag(t.priority),
       h('span', null, names.get(t.category) || t.category),
       h('span', null, 'Created ', timeEl(t.created_at)),
-      unread));
+      activity !== t.created_at ? h('span', null, 'Last activity ', timeEl(activity)) : null,
+      t.agent ? h('span', null, 'Agent: ', t.agent.name) : null));
 }
 
 export async function render(ctx) {
@@ -26,14 +27,22 @@ export async function render(ctx) {
   const namesPromise = categoryNames();
   let names = new Map();
 
+  const live = liveTickets({
+    ctx,
+    container: list,
+    renderRow: (t) => ticketItem(t, names),
+    accept: (t) => !t.customer || t.customer.id === ctx.user.id,
+    hasMore: () => paging.hasMore(),
+    onAdded() {
+      list.hidden = false;
+      empty.hidden = true;
+    },
+  });
+
   const paging = pager({
     ctx,
     container: list,
-    addItems(items) {
-      const els = items.map((t) => ticketItem(t, names));
-      list.append(...els);
-      return els;
-    },
+    addItems: (items) => live.add(items),
     showEmpty() {
       list.hidden = true;
       empty.hidden = false;
