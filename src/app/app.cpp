@@ -39,6 +39,7 @@ App::App(const Config& cfg, Store& st)
       auth(st),
       tickets(cfg, st, files, metrics),
       writer(st, bus, metrics),
+      workflow(st, writer, bus),
       router_(MakeRoutes(*this)) {}
 
 void App::AddSecurityHeaders(http::Response& res) {

@@ -17,6 +17,7 @@
 #include "http/types.hpp"
 #include "storage/store.hpp"
 #include "tickets/ticket_service.hpp"
+#include "tickets/workflow.hpp"
 
 namespace helpline {
 
@@ -45,6 +46,7 @@ class App {
   auth::AuthService auth;
   tickets::TicketService tickets;
   chat::MessageWriter writer;
+  tickets::Workflow workflow;
 
  private:
   std::string OwnOrigin(const http::Request& req) const;

@@ -18,6 +18,9 @@ Response Categories(App& app, Request& req);
 Response CreateTicket(App& app, Request& req);
 Response ListTickets(App& app, Request& req);
 Response GetTicket(App& app, Request& req);
+Response ClaimTicket(App& app, Request& req);
+Response PatchTicket(App& app, Request& req);
+Response TicketCounts(App& app, Request& req);
 Response GetAttachment(App& app, Request& req, bool thumb);
 
 // Chat over REST (handlers_messages.cpp)

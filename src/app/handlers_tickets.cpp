@@ -37,10 +37,37 @@ Response ListTickets(App& app, Request& req) {
                                                        : boost::json::value(nullptr)}});
 }
 
-Response GetTicket(App& app, Request& req) {
-  auto ticket = app.tickets.Get(*req.user, req.ids.at(0));
-  if (!ticket) return ErrorResponse(ticket.error());
-  return JsonResponse(200, {{"ticket", json::TicketJson(*ticket)}});
+namespace {
+Response TicketViewResponse(const Result<tickets::TicketView>& view) {
+  if (!view) return ErrorResponse(view.error());
+  auto body = json::TicketJson(view->ticket);
+  boost::json::array allowed;
+  for (const auto& s : view->allowed_status) allowed.emplace_back(s);
+  body["allowed_status"] = std::move(allowed);
+  return JsonResponse(200, {{"ticket", std::move(body)}});
+}
+}  // namespace
+
+Response GetTicket(App& app, Request& req) { return TicketViewResponse(app.workflow.View(*req.user, req.ids.at(0))); }
+
+Response ClaimTicket(App& app, Request& req) { return TicketViewResponse(app.workflow.Claim(*req.user, req.ids.at(0))); }
+
+Response PatchTicket(App& app, Request& req) {
+  auto body = json::ParseObject(req.body);
+  if (!body) return ErrorResponse(body.error());
+  auto status = json::OptionalString(*body, "status");
+  if (!status) return ErrorResponse(status.error());
+  auto priority = json::OptionalString(*body, "priority");
+  if (!priority) return ErrorResponse(priority.error());
+  return TicketViewResponse(app.workflow.Update(*req.user, req.ids.at(0), *status, *priority));
+}
+
+Response TicketCounts(App& app, Request& req) {
+  auto [all, mine] = app.store.CountTickets(*req.user);
+  auto obj = [](const StatusCounts& c) {
+    return boost::json::object{{"open", c.open}, {"in_progress", c.in_progress}, {"resolved", c.resolved}, {"closed", c.closed}};
+  };
+  return JsonResponse(200, {{"counts", obj(all)}, {"mine", obj(mine)}});
 }
 
 Response GetAttachment(App& app, Request& req, bool thumb) {

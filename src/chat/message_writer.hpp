@@ -28,6 +28,10 @@ class MessageWriter {
   void Submit(NewMessage message, Done done);
   // Blocking convenience for REST handlers (worker threads).
   Result<AppendResult> Append(NewMessage message);
+  // Runs `job` on the writer thread, in order with the messages around it, and
+  // waits for it. Ticket changes that add system messages go through here, so
+  // every message event is published in id order.
+  void RunExclusive(const std::function<void()>& job);
 
   static constexpr std::size_t kMaxBatch = 512;
 
@@ -39,7 +43,14 @@ class MessageWriter {
   Metrics& metrics_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::pair<NewMessage, Done>> queue_;
+  struct Item {
+    NewMessage message;
+    Done done;
+    std::function<void()> job;  // set for an exclusive job instead of a message
+  };
+  void Commit(std::vector<Item*>& batch);
+
+  std::deque<Item> queue_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -67,6 +67,7 @@ struct TicketQuery {
   std::string assignee = "any";       // any | me | none
   std::string category;               // empty: any
   std::string fts_query;              // already translated to the store's search syntax; empty: none
+  std::optional<std::int64_t> customer_id;  // one customer's tickets (agents' "other tickets" view)
   TicketSort sort = TicketSort::kCreatedDesc;
   int limit = 25;
   std::optional<TicketCursor> after;
@@ -99,6 +100,7 @@ struct TicketAccess {
   std::int64_t customer_id = 0;
   std::optional<std::int64_t> agent_id;
   std::string status;
+  std::string priority;
 };
 
 int PriorityRank(std::string_view priority);  // low 0 .. urgent 3, -1 if unknown

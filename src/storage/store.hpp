@@ -78,6 +78,24 @@ struct ReadMark {
   bool moved = false;
 };
 
+// A status/assignee/priority change, applied only if the ticket still has the
+// expected status and agent (a conditional update: of two racing changes
+// exactly one applies), with its system messages in the same transaction.
+struct TicketChange {
+  std::int64_t ticket_id = 0;
+  std::int64_t actor_id = 0;
+  std::string expected_status;
+  std::optional<std::int64_t> expected_agent;
+  std::string status;
+  std::optional<std::int64_t> agent_id;
+  std::string priority;
+  std::vector<std::string> system_messages;
+};
+
+struct StatusCounts {
+  std::int64_t open = 0, in_progress = 0, resolved = 0, closed = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -99,6 +117,10 @@ class Store {
   virtual TicketPage ListTickets(const TicketQuery& query) = 0;
   virtual std::optional<AttachmentAccess> GetAttachment(std::int64_t id) = 0;
   virtual std::optional<TicketAccess> GetTicketAccess(std::int64_t ticket_id) = 0;
+  // The stored system messages, or nullopt when the ticket no longer matches the expectation.
+  virtual std::optional<std::vector<Message>> ApplyTicketChange(const TicketChange& change) = 0;
+  // Per status: over every ticket the viewer sees, and over those assigned to the viewer.
+  virtual std::pair<StatusCounts, StatusCounts> CountTickets(const User& viewer) = 0;
 
   // Chat. AppendMessages stores a batch in ONE transaction (group commit: one
   // fsync for many messages); each entry is stored, found (same client_id), or

@@ -173,6 +173,14 @@ Result<TicketPage> TicketService::List(const User& viewer, const std::unordered_
     q.assignee = a;
   }
   q.category = get("category");
+  if (query.contains("customer")) {
+    auto c = get("customer");
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(c.data(), c.data() + c.size(), id);
+    if (ec != std::errc() || p != c.data() + c.size() || id <= 0)
+      return Fail(Code::kValidationFailed, "customer must be a user id.", "customer");
+    q.customer_id = id;
+  }
   if (auto text_query = get("q"); !text_query.empty()) {
     if (!text::LengthWithin(text_query, 1, 200))
       return Fail(Code::kValidationFailed, "q must be at most 200 characters.", "q");

@@ -24,10 +24,10 @@ Message ReadMessage(const Stmt& s) {
 }
 
 std::optional<TicketAccess> ReadAccess(Connection& conn, std::int64_t ticket_id) {
-  auto s = conn.Prepare("SELECT id, customer_id, agent_id, status FROM tickets WHERE id = ?1");
+  auto s = conn.Prepare("SELECT id, customer_id, agent_id, status, priority FROM tickets WHERE id = ?1");
   s.Bind(1, ticket_id);
   if (!s.Step()) return std::nullopt;
-  return TicketAccess{s.Int(0), s.Int(1), s.OptInt(2), s.Text(3)};
+  return TicketAccess{s.Int(0), s.Int(1), s.OptInt(2), s.Text(3), s.Text(4)};
 }
 
 }  // namespace
@@ -35,6 +35,67 @@ std::optional<TicketAccess> ReadAccess(Connection& conn, std::int64_t ticket_id)
 std::optional<TicketAccess> SqliteStore::GetTicketAccess(std::int64_t ticket_id) {
   auto conn = pool_.Acquire();
   return ReadAccess(*conn, ticket_id);
+}
+
+std::optional<std::vector<Message>> SqliteStore::ApplyTicketChange(const TicketChange& c) {
+  auto conn = pool_.Acquire();
+  Transaction tx(*conn);
+  auto now = NowMs();
+  auto upd = conn->Prepare(
+      "UPDATE tickets SET status = ?2, agent_id = ?3, priority = ?4, priority_rank = ?5, updated_at = ?6 "
+      "WHERE id = ?1 AND status = ?7 AND agent_id IS ?8");
+  upd.Bind(1, c.ticket_id).Bind(2, c.status).Bind(3, c.agent_id).Bind(4, c.priority);
+  upd.Bind(5, static_cast<std::int64_t>(PriorityRank(c.priority))).Bind(6, now).Bind(7, c.expected_status);
+  upd.Bind(8, c.expected_agent);
+  upd.Run();
+  if (conn->Changes() == 0) return std::nullopt;  // someone else changed it first
+  std::vector<Message> stored;
+  for (const auto& body : c.system_messages) {
+    conn->Prepare(
+            "INSERT INTO messages(ticket_id, kind, author_id, sender_id, body, client_id, created_at) "
+            "VALUES (?1, 'system', NULL, ?2, ?3, NULL, ?4)")
+        .Bind(1, c.ticket_id)
+        .Bind(2, c.actor_id)
+        .Bind(3, body)
+        .Bind(4, now)
+        .Run();
+    stored.push_back(Message{conn->LastInsertId(), c.ticket_id, "system", std::nullopt, body, std::nullopt, now});
+  }
+  if (!stored.empty()) {
+    conn->Prepare("UPDATE tickets SET last_message_at = ?2, last_message_id = ?3 WHERE id = ?1")
+        .Bind(1, c.ticket_id)
+        .Bind(2, now)
+        .Bind(3, stored.back().id)
+        .Run();
+  }
+  tx.Commit();
+  return stored;
+}
+
+std::pair<StatusCounts, StatusCounts> SqliteStore::CountTickets(const User& viewer) {
+  auto conn = pool_.Acquire();
+  auto fill = [](Stmt& s) {
+    StatusCounts c;
+    while (s.Step()) {
+      auto status = s.Text(0);
+      auto n = s.Int(1);
+      if (status == "open") c.open = n;
+      else if (status == "in_progress") c.in_progress = n;
+      else if (status == "resolved") c.resolved = n;
+      else if (status == "closed") c.closed = n;
+    }
+    return c;
+  };
+  if (viewer.role == "agent") {
+    auto all = conn->Prepare("SELECT status, n FROM ticket_counts");
+    auto mine = conn->Prepare("SELECT status, count(*) FROM tickets WHERE agent_id = ?1 GROUP BY status");
+    mine.Bind(1, viewer.id);
+    return {fill(all), fill(mine)};
+  }
+  auto own = conn->Prepare("SELECT status, count(*) FROM tickets WHERE customer_id = ?1 GROUP BY status");
+  own.Bind(1, viewer.id);
+  auto c = fill(own);
+  return {c, c};
 }
 
 std::vector<Result<AppendResult>> SqliteStore::AppendMessages(const std::vector<NewMessage>& batch) {

@@ -28,6 +28,8 @@ class SqliteStore final : public Store {
   std::optional<AttachmentAccess> GetAttachment(std::int64_t id) override;
   std::vector<std::string> AllStoredFileNames() override;
   std::optional<TicketAccess> GetTicketAccess(std::int64_t ticket_id) override;
+  std::optional<std::vector<Message>> ApplyTicketChange(const TicketChange& change) override;
+  std::pair<StatusCounts, StatusCounts> CountTickets(const User& viewer) override;
 
   std::vector<Result<AppendResult>> AppendMessages(const std::vector<NewMessage>& batch) override;
   std::vector<Message> ListMessages(std::int64_t ticket_id, std::optional<std::int64_t> after,

@@ -168,6 +168,7 @@ TicketPage SqliteStore::ListTickets(const TicketQuery& q) {
   if (q.assignee == "me") sql += " AND t.agent_id = ?1";
   if (q.assignee == "none") sql += " AND t.agent_id IS NULL";
   if (!q.category.empty()) sql += " AND t.category = ?3";
+  if (q.customer_id) sql += " AND t.customer_id = ?8";
   if (!q.fts_query.empty()) sql += " AND t.id IN (SELECT ticket_id FROM search_fts WHERE search_fts MATCH ?4)";
   auto shape = SqlFor(q.sort);
   if (q.after) sql += std::string(" AND ") + shape.after;
@@ -180,7 +181,9 @@ TicketPage SqliteStore::ListTickets(const TicketQuery& q) {
   auto s = conn->Prepare(sql);
   s.Bind(1, q.viewer_id).Bind(2, boost::json::serialize(statuses)).Bind(3, q.category).Bind(4, q.fts_query);
   if (q.after) s.Bind(5, q.after->key).Bind(6, q.after->id);
-  s.Bind(7, static_cast<std::int64_t>(q.limit + 1));  // one extra row says whether a next page exists
+  s.Bind(7, static_cast<std::int64_t>(q.limit + 1));
+  // (?7 asks for one extra row: it says whether a next page exists)
+  if (q.customer_id) s.Bind(8, *q.customer_id);
 
   TicketPage page;
   while (s.Step()) page.items.push_back(ReadTicket(s));
