@@ -386,7 +386,14 @@ void Hub::DeliverRead(const ReadMoved& ev) {
 
 void Hub::QueueUnread(std::int64_t user_id, std::int64_t ticket_id) {
   unread_pending_.emplace(user_id, ticket_id);
-  if (!unread_in_flight_) FlushUnread();
+  // Flush after the current event is handled, so every (user, ticket) it queued goes in one job, once.
+  if (!unread_in_flight_ && !unread_flush_posted_) {
+    unread_flush_posted_ = true;
+    asio::post(io_, [this] {
+      unread_flush_posted_ = false;
+      if (!unread_in_flight_) FlushUnread();
+    });
+  }
 }
 
 void Hub::FlushUnread() {

@@ -119,6 +119,7 @@ class Hub {
 
   std::set<std::pair<std::int64_t, std::int64_t>> unread_pending_;  // (user, ticket)
   bool unread_in_flight_ = false;
+  bool unread_flush_posted_ = false;
 
   struct TicketCooldown {
     std::unique_ptr<boost::asio::steady_timer> timer;

@@ -96,7 +96,10 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
     if (finished_) return;
     finished_ = true;
     closing_ = true;
-    if (id_) hub_.Disconnect(id_);
+    // Posted, never called in place: Finish can run inside a hub loop over a
+    // room's members (a Send that overflowed), and removing a member there
+    // would invalidate the loop.
+    if (id_) boost::asio::post(ws_.get_executor(), [self = shared_from_this()] { self->hub_.Disconnect(self->id_); });
   }
 
   websocket::stream<beast::tcp_stream> ws_;

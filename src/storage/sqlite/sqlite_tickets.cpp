@@ -110,10 +110,11 @@ void SqliteStore::LoadDetails(Connection& conn, std::vector<Ticket>& tickets, st
 
 Ticket SqliteStore::CreateTicket(const NewTicket& ticket, const std::vector<NewAttachment>& attachments) {
   auto conn = pool_.Acquire();
-  auto now = NowMs();
   std::int64_t id;
   {
     Transaction tx(*conn);
+    // Taken under the write lock: created_at order is id order even when requests overlap.
+    auto now = NowMs();
     conn->Prepare(
             "INSERT INTO tickets(customer_id, subject, description, category, priority, priority_rank, status, "
             "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7)")

@@ -3,7 +3,9 @@
 // whose messages show at once as "Sending…" until the server acks them,
 // typing and presence lines, "Seen", read marks, links, notifications.
 //
-// mountChat(section, {ticket, user, ctx}) -> {setTicket(ticket), destroy()}
+// mountChat(section, {ticket, user, ctx, onPresence}) -> {setTicket(ticket), destroy()}
+//   onPresence(others | null): who else is in the ticket's room now
+//   ([{id, name, role}], without this user), null while unknown
 import { h, timeEl, charCount, uid } from '../dom.js';
 import { get } from '../api.js';
 import * as ws from '../ws.js';
@@ -78,7 +80,7 @@ function cleanBody(s) {
 
 // ---- the component ----------------------------------------------------------
 
-export function mountChat(section, { ticket: initialTicket, user, ctx }) {
+export function mountChat(section, { ticket: initialTicket, user, ctx, onPresence = null }) {
   let ticket = initialTicket;
   const ticketId = String(ticket.id);
   const me = user;
@@ -511,12 +513,23 @@ export function mountChat(section, { ticket: initialTicket, user, ctx }) {
     renderTyping();
   }
 
+  let presenceKey = '';
+  function reportPresence(others) {
+    if (typeof onPresence !== 'function') return;
+    const key = others ? others.map((u) => `${u.id}:${u.name}:${u.role}`).join('|') : 'unknown';
+    if (key === presenceKey) return;
+    presenceKey = key;
+    try { onPresence(others ? others.map((u) => ({ ...u })) : null); } catch (e) { console.error(e); }
+  }
+
   function renderPresence() {
     if (!online) {
       presenceEl.replaceChildren();
+      reportPresence(null);
       return;
     }
     const others = online.filter((u) => u && (!me || u.id !== me.id));
+    reportPresence(others);
     let text;
     let on;
     if (me && me.role === 'agent') {

@@ -31,11 +31,15 @@ export async function render(ctx) {
     ctx,
     container: list,
     renderRow: (t) => ticketItem(t, names),
-    accept: (t) => !t.customer || t.customer.id === ctx.user.id,
+    matches: (t) => !t.customer || t.customer.id === ctx.user.id,
     hasMore: () => paging.hasMore(),
-    onAdded() {
-      list.hidden = false;
-      empty.hidden = true;
+    onAdded(el, t) {
+      ctx.announce(`New ticket: ${t.subject}`);
+    },
+    onChange() {
+      const none = live.size() === 0 && !paging.hasMore();
+      list.hidden = none;
+      empty.hidden = !none || paging.loading();
     },
   });
 
@@ -43,9 +47,9 @@ export async function render(ctx) {
     ctx,
     container: list,
     addItems: (items) => live.add(items),
-    showEmpty() {
-      list.hidden = true;
-      empty.hidden = false;
+    showEmpty(none) {
+      list.hidden = none;
+      empty.hidden = !none;
     },
   });
 
