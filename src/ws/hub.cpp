@@ -73,6 +73,7 @@ bool Hub::Allow(Conn& conn) {
   conn.refilled = now;
   if (conn.tokens < 1) return false;
   conn.tokens -= 1;
+  if (conn.refusals > 0) --conn.refusals;  // refusals count only while they outpace accepted frames
   return true;
 }
 
@@ -81,7 +82,7 @@ void Hub::OnFrame(std::uint64_t id, std::string_view text) {
   if (it == conns_.end()) return;
   auto& conn = it->second;
   if (!Allow(conn)) {
-    if (++conn.refusals > 100) {
+    if (++conn.refusals > 200) {  // a flood at several times the rate: cut it off
       if (auto p = conn.peer.lock()) p->Close();
       return;
     }
@@ -138,46 +139,56 @@ void Hub::OnFrame(std::uint64_t id, std::string_view text) {
 
 // --- subscribe: join first (buffering live messages), then replay, then go live ---
 
+namespace {
+constexpr int kReplayPage = 100;             // messages read from the store at a time
+constexpr std::size_t kMaxBuffered = 2000;   // live messages held for a replaying member
+}  // namespace
+
 void Hub::Subscribe(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::int64_t after) {
   auto& room = rooms_[ticket_id];
   if (room.members.empty() && !conn.rooms.contains(ticket_id)) metrics_.rooms.fetch_add(1);
-  auto generation = next_generation_++;
   auto& member = room.members[id];
-  if (member.live) {  // a re-subscribe: leave the live state, keep presence until the replay is done
-    room.online[conn.user.id]--;
+  if (member.live) {  // a re-subscribe: not live again until its replay is done
+    if (--room.online[conn.user.id] <= 0) {
+      room.online.erase(conn.user.id);
+      BroadcastPresence(ticket_id, room);
+    }
   }
-  member = Member{false, generation, after, {}};
+  member = Member{};
+  member.generation = next_generation_++;
+  member.last_sent = after;
   conn.rooms.insert(ticket_id);
-  User user = conn.user;
-  asio::post(pool_, [this, id, ticket_id, generation, after, user] {
-    bool allowed = false;
-    std::vector<Message> replay;
+  FetchReplay(id, ticket_id, member, true);
+}
+
+void Hub::FetchReplay(std::uint64_t id, std::int64_t ticket_id, Member& member, bool check_access) {
+  member.fetching = true;
+  auto c = conns_.find(id);
+  if (c == conns_.end()) return;
+  User user = c->second.user;
+  auto generation = member.generation;
+  auto from = member.last_sent;
+  asio::post(pool_, [this, id, ticket_id, generation, from, user, check_access] {
+    bool allowed = true;
+    std::vector<Message> page;
     try {
-      auto access = store_.GetTicketAccess(ticket_id);
-      allowed = access && MayView(user, *access);
-      if (allowed) {
-        std::int64_t from = after;
-        while (true) {  // everything after `after`, in pages
-          auto page = store_.ListMessages(ticket_id, from, std::nullopt, 1000);
-          if (page.empty()) break;
-          from = page.back().id;
-          bool last = page.size() < 1000;
-          replay.insert(replay.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
-          if (last) break;
-        }
+      if (check_access) {
+        auto access = store_.GetTicketAccess(ticket_id);
+        allowed = access && MayView(user, *access);
       }
+      if (allowed) page = store_.ListMessages(ticket_id, from, std::nullopt, kReplayPage);
     } catch (const std::exception& e) {
-      spdlog::error("event=subscribe_failed ticket={} what=\"{}\"", ticket_id, e.what());
+      spdlog::error("event=replay_failed ticket={} what=\"{}\"", ticket_id, e.what());
       allowed = false;
     }
-    asio::post(io_, [this, id, ticket_id, generation, allowed, replay = std::move(replay)]() mutable {
-      FinishSubscribe(id, ticket_id, generation, allowed, std::move(replay));
+    asio::post(io_, [this, id, ticket_id, generation, allowed, page = std::move(page)]() mutable {
+      OnReplayPage(id, ticket_id, generation, allowed, std::move(page));
     });
   });
 }
 
-void Hub::FinishSubscribe(std::uint64_t id, std::int64_t ticket_id, std::uint64_t generation, bool allowed,
-                          std::vector<Message> replay) {
+void Hub::OnReplayPage(std::uint64_t id, std::int64_t ticket_id, std::uint64_t generation, bool allowed,
+                       std::vector<Message> page) {
   auto c = conns_.find(id);
   auto r = rooms_.find(ticket_id);
   if (c == conns_.end() || r == rooms_.end()) return;
@@ -189,25 +200,74 @@ void Hub::FinishSubscribe(std::uint64_t id, std::int64_t ticket_id, std::uint64_
     return;
   }
   auto& member = m->second;
-  for (const auto& msg : replay) {
-    if (msg.id <= member.last_sent) continue;
-    SendTo(id, MessageFrame(msg));
-    member.last_sent = msg.id;
+  member.fetching = false;
+  member.more_in_store = static_cast<int>(page.size()) == kReplayPage;
+  for (auto& msg : page) member.replay.push_back(std::move(msg));
+  PumpReplay(id, ticket_id);
+}
+
+void Hub::PumpReplay(std::uint64_t id, std::int64_t ticket_id) {
+  auto c = conns_.find(id);
+  auto r = rooms_.find(ticket_id);
+  if (c == conns_.end() || r == rooms_.end()) return;
+  auto m = r->second.members.find(id);
+  if (m == r->second.members.end() || m->second.live || m->second.fetching) return;
+  auto& member = m->second;
+  auto peer = c->second.peer.lock();
+  if (!peer) return;
+  while (!member.replay.empty()) {
+    if (peer->Congested()) {
+      member.waiting_for_drain = true;  // OnDrained resumes
+      return;
+    }
+    auto& msg = member.replay.front();
+    if (msg.id > member.last_sent) {
+      peer->Send(MessageFrame(msg));
+      member.last_sent = msg.id;
+    }
+    member.replay.pop_front();
   }
+  if (member.more_in_store || member.buffer_overflowed) {
+    member.buffer_overflowed = false;
+    FetchReplay(id, ticket_id, member, false);
+    return;
+  }
+  GoLive(id, c->second, ticket_id, member);
+}
+
+void Hub::OnDrained(std::uint64_t id) {
+  auto c = conns_.find(id);
+  if (c == conns_.end()) return;
+  std::vector<std::int64_t> resume;
+  for (auto ticket_id : c->second.rooms) {
+    auto r = rooms_.find(ticket_id);
+    if (r == rooms_.end()) continue;
+    auto m = r->second.members.find(id);
+    if (m != r->second.members.end() && m->second.waiting_for_drain) {
+      m->second.waiting_for_drain = false;
+      resume.push_back(ticket_id);
+    }
+  }
+  for (auto ticket_id : resume) PumpReplay(id, ticket_id);
+}
+
+void Hub::GoLive(std::uint64_t id, Conn& conn, std::int64_t ticket_id, Member& member) {
+  // Live messages that arrived during the replay, minus what the replay already sent.
   for (auto& [msg_id, frame] : member.buffered) {
     if (msg_id <= member.last_sent) continue;
     SendTo(id, frame);
     member.last_sent = msg_id;
   }
   member.buffered.clear();
+  member.buffered.shrink_to_fit();
   member.live = true;
-  auto& room = r->second;
-  bool newcomer = room.online[c->second.user.id]++ == 0;
+  auto& room = rooms_.at(ticket_id);
+  bool newcomer = room.online[conn.user.id]++ == 0;
   SendTo(id, MakeFrame({{"type", "subscribed"}, {"ticket_id", ticket_id}, {"presence", PresenceList(room)}}));
   if (newcomer) BroadcastPresence(ticket_id, room);
   // Who is typing right now, so a newcomer sees it too.
   for (auto& [typist, timer] : room.typing) {
-    if (typist == c->second.user.id) continue;
+    if (typist == conn.user.id) continue;
     SendTo(id, MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
                           {"user", {{"id", typist}, {"name", names_[typist]}}}, {"state", true}}));
   }
@@ -227,6 +287,9 @@ void Hub::LeaveRoom(std::uint64_t id, Conn& conn, std::int64_t ticket_id) {
   if (m == room.members.end()) return;
   bool was_live = m->second.live;
   room.members.erase(m);
+  // The tab that was typing is gone: the indicator goes with it, even if another tab stays.
+  if (auto tc = room.typing_conn.find(conn.user.id); tc != room.typing_conn.end() && tc->second == id)
+    SetTyping(ticket_id, room, conn.user.id, false);
   if (was_live) {
     auto& count = room.online[conn.user.id];
     if (--count <= 0) {
@@ -284,7 +347,12 @@ void Hub::DeliverMessage(const MessageStored& ev) {
   if (auto r = rooms_.find(ev.message.ticket_id); r != rooms_.end()) {
     for (auto& [conn_id, member] : r->second.members) {
       if (!member.live) {
-        member.buffered.emplace_back(ev.message.id, frame);
+        if (member.buffered.size() < kMaxBuffered) {
+          member.buffered.emplace_back(ev.message.id, frame);
+        } else {  // too many to hold: drop them and read the store once more before going live
+          member.buffered.clear();
+          member.buffer_overflowed = true;
+        }
         continue;
       }
       if (ev.message.id <= member.last_sent) continue;
@@ -310,6 +378,7 @@ void Hub::Typing(std::uint64_t id, Conn& conn, std::int64_t ticket_id, bool stat
   if (r == rooms_.end()) return;
   auto m = r->second.members.find(id);
   if (m == r->second.members.end() || !m->second.live) return;  // only room members type
+  if (state) r->second.typing_conn[conn.user.id] = id;
   SetTyping(ticket_id, r->second, conn.user.id, state);
 }
 
@@ -326,6 +395,7 @@ void Hub::SetTyping(std::int64_t ticket_id, Room& room, std::int64_t user_id, bo
     });
   } else {
     room.typing.erase(t);  // destroying the timer cancels its wait
+    room.typing_conn.erase(user_id);
   }
   auto frame = MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
                           {"user", {{"id", user_id}, {"name", names_[user_id]}}}, {"state", state}});

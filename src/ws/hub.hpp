@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,6 +33,9 @@ class Peer {
   virtual ~Peer() = default;
   virtual void Send(Frame frame) = 0;  // queues; a peer whose queue overflows closes itself
   virtual void Close() = 0;
+  // True while the peer's outbound queue is long: replays pause until it drains
+  // (the peer then calls Hub::OnDrained), so a long history never overflows it.
+  virtual bool Congested() const = 0;
 };
 
 class Hub {
@@ -47,6 +51,7 @@ class Hub {
   void Disconnect(std::uint64_t conn);
   void OnFrame(std::uint64_t conn, std::string_view text);
   void OnEvent(const Event& event);
+  void OnDrained(std::uint64_t conn);  // the peer's outbound queue emptied
 
  private:
   struct Conn {
@@ -58,16 +63,24 @@ class Hub {
     std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
     int refusals = 0;
   };
+  // A connection in a room. After `subscribe` it replays the history page by
+  // page, paced by the peer's queue, buffering live messages meanwhile; then it goes live.
   struct Member {
-    bool live = false;               // false while its replay is being fetched
+    bool live = false;               // false while replaying
     std::uint64_t generation = 0;    // which subscribe this membership belongs to
     std::int64_t last_sent = 0;      // highest message id sent: nothing is sent twice
+    std::deque<Message> replay;      // fetched, not yet sent
+    bool more_in_store = true;       // the last page was full: fetch again when `replay` is empty
+    bool fetching = false;
+    bool waiting_for_drain = false;
     std::vector<std::pair<std::int64_t, Frame>> buffered;  // live messages that arrived during the replay
+    bool buffer_overflowed = false;  // then the store is read once more before going live
   };
   struct Room {
     std::unordered_map<std::uint64_t, Member> members;
     std::map<std::int64_t, int> online;  // user -> live connections in the room
     std::unordered_map<std::int64_t, std::unique_ptr<boost::asio::steady_timer>> typing;  // user -> expiry
+    std::unordered_map<std::int64_t, std::uint64_t> typing_conn;  // user -> the connection that typed
   };
   struct UserConns {
     User user;
@@ -76,8 +89,11 @@ class Hub {
 
   // Frames
   void Subscribe(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::int64_t after);
-  void FinishSubscribe(std::uint64_t id, std::int64_t ticket_id, std::uint64_t generation, bool allowed,
-                       std::vector<Message> replay);
+  void FetchReplay(std::uint64_t id, std::int64_t ticket_id, Member& member, bool check_access);
+  void OnReplayPage(std::uint64_t id, std::int64_t ticket_id, std::uint64_t generation, bool allowed,
+                    std::vector<Message> page);
+  void PumpReplay(std::uint64_t id, std::int64_t ticket_id);
+  void GoLive(std::uint64_t id, Conn& conn, std::int64_t ticket_id, Member& member);
   void Unsubscribe(std::uint64_t id, std::int64_t ticket_id);
   void PostMessage(std::uint64_t id, Conn& conn, const boost::json::object& frame);
   void Typing(std::uint64_t id, Conn& conn, std::int64_t ticket_id, bool state);

@@ -47,6 +47,8 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
     if (!writing_) Write();
   }
 
+  bool Congested() const override { return queued_bytes_ > limits_.max_queued_bytes / 4; }
+
   void Close() override {
     if (closing_) return;
     closing_ = true;
@@ -75,7 +77,8 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
       self->writing_ = false;
       if (ec) return self->Abort();
       if (self->closing_) return self->CloseHandshake();
-      if (!self->queue_.empty()) self->Write();
+      if (!self->queue_.empty()) return self->Write();
+      if (self->id_) self->hub_.OnDrained(self->id_);  // a paused replay may go on
     });
   }
 

@@ -163,9 +163,8 @@ test('typing: state false when the typist unsubscribes or disconnects', async ()
   await g1.next((f) => f.type === 'presence' && f.online.some((u) => u.id === A.user.id));
 });
 
-test('typing: state false when the typing tab disconnects while the same user has another tab in the room', {
-  todo: 'contract ambiguity: the server keeps the indicator until the 6 s expiry while another tab of the typist stays in the room',
-}, async () => {
+// The indicator belongs to the tab that typed: when that tab goes, so does the indicator.
+test('typing: state false when the typing tab disconnects while the same user has another tab in the room', async () => {
   const isTyping = (userId, state) => (f) => f.type === 'typing' && f.ticket_id === T && f.user?.id === userId && f.state === state;
   const extra = await connectAgentTab('agent tab 3 (typing, then dropped)');
   try {
