@@ -87,3 +87,25 @@ export async function metrics(url) {
   }
   return out;
 }
+
+// Starts the server on an existing data folder (kept afterwards) with a fresh agent to query as.
+export async function startServerOn(dataDir) {
+  const child = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d) => { out += d; const m = out.match(/listening on (http:\/\/[\d.]+:\d+)/); if (m) resolve(m[1]); };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  const email = `bench-${Date.now()}@example.com`;
+  return {
+    url,
+    async agentToken() {
+      execFileSync(bin, ['user', 'add', '--role', 'agent', '--email', email, '--name', 'Bench', '--data-dir', dataDir],
+        { input: 'benchmark-password\n' });
+      return login(url, email);
+    },
+    async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
+  };
+}

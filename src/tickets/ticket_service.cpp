@@ -27,7 +27,6 @@ std::string FtsQuery(std::string_view q) {
   for (std::size_t i = 0; i < words.size() && i < 16; ++i) {
     if (!out.empty()) out += ' ';
     out += '"' + words[i] + '"';
-    if (i + 1 == words.size()) out += '*';
   }
   return out;
 }

@@ -24,7 +24,7 @@ struct FileBytes {
 };
 
 // Turns what a person types into a safe FTS5 query: every word quoted (no
-// operators get through), all words required, the last one as a prefix.
+// operators get through), all words required, whole words.
 std::string FtsQuery(std::string_view q);
 
 class TicketService {

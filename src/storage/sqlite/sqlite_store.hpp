@@ -42,6 +42,8 @@ class SqliteStore final : public Store {
   void Migrate();
   // Fills attachments and unread counts of the given tickets with one query each.
   void LoadDetails(Connection& conn, std::vector<Ticket>& tickets, std::int64_t viewer_id);
+  // ListTickets with a text query (sqlite_search.cpp): up to limit + 1 tickets.
+  TicketPage SearchTickets(Connection& conn, const TicketQuery& query);
 
   Pool pool_;
 };

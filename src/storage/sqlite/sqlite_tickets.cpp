@@ -4,31 +4,11 @@
 
 #include "core/time.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "storage/sqlite/ticket_sql.hpp"
 
 namespace helpline::sqlite {
 
 namespace {
-
-constexpr const char* kTicketSelect =
-    "SELECT t.id, t.subject, t.description, t.category, t.priority, t.status, t.customer_id, c.name, "
-    "t.agent_id, a.name, t.created_at, t.updated_at, t.last_message_at, t.priority_rank "
-    "FROM tickets t JOIN users c ON c.id = t.customer_id LEFT JOIN users a ON a.id = t.agent_id ";
-
-Ticket ReadTicket(const Stmt& s) {
-  Ticket t;
-  t.id = s.Int(0);
-  t.subject = s.Text(1);
-  t.description = s.Text(2);
-  t.category = s.Text(3);
-  t.priority = s.Text(4);
-  t.status = s.Text(5);
-  t.customer = {s.Int(6), s.Text(7)};
-  if (!s.IsNull(8)) t.agent = PersonRef{s.Int(8), s.Text(9)};
-  t.created_at = s.Int(10);
-  t.updated_at = s.Int(11);
-  t.last_message_at = s.OptInt(12);
-  return t;
-}
 
 Attachment ReadAttachment(const Stmt& s) {
   Attachment a;
@@ -52,24 +32,6 @@ std::string IdsJson(const std::vector<Ticket>& tickets) {
   boost::json::array ids;
   for (const auto& t : tickets) ids.push_back(t.id);
   return boost::json::serialize(ids);
-}
-
-// ORDER BY and the keyset condition for each sort: (key, id) strictly after the cursor.
-struct SortSql {
-  const char* after;
-  const char* order;
-};
-
-SortSql SqlFor(TicketSort sort) {
-  switch (sort) {
-    case TicketSort::kCreatedDesc: return {"t.id < ?6", "t.id DESC"};
-    case TicketSort::kCreatedAsc: return {"t.id > ?6", "t.id ASC"};
-    case TicketSort::kPriorityAsc: return {"(t.priority_rank, t.id) > (?5, ?6)", "t.priority_rank ASC, t.id ASC"};
-    case TicketSort::kPriorityDesc: return {"(t.priority_rank, t.id) < (?5, ?6)", "t.priority_rank DESC, t.id DESC"};
-    case TicketSort::kUpdatedAsc: return {"(t.updated_at, t.id) > (?5, ?6)", "t.updated_at ASC, t.id ASC"};
-    case TicketSort::kUpdatedDesc: return {"(t.updated_at, t.id) < (?5, ?6)", "t.updated_at DESC, t.id DESC"};
-  }
-  return {"t.id < ?6", "t.id DESC"};
 }
 
 std::int64_t SortKey(TicketSort sort, const Ticket& t) {
@@ -163,33 +125,23 @@ std::optional<Ticket> SqliteStore::GetTicket(std::int64_t id, std::int64_t viewe
 }
 
 TicketPage SqliteStore::ListTickets(const TicketQuery& q) {
-  std::string sql = std::string(kTicketSelect) + "WHERE 1";
-  if (!q.viewer_is_agent) sql += " AND t.customer_id = ?1";
-  if (!q.statuses.empty()) sql += " AND t.status IN (SELECT value FROM json_each(?2))";
-  if (q.assignee == "me") sql += " AND t.agent_id = ?1";
-  if (q.assignee == "none") sql += " AND t.agent_id IS NULL";
-  if (!q.category.empty()) sql += " AND t.category = ?3";
-  if (q.customer_id) sql += " AND t.customer_id = ?8";
-  if (!q.fts_query.empty()) sql += " AND t.id IN (SELECT ticket_id FROM search_fts WHERE search_fts MATCH ?4)";
-  auto shape = SqlFor(q.sort);
-  if (q.after) sql += std::string(" AND ") + shape.after;
-  sql += std::string(" ORDER BY ") + shape.order + " LIMIT ?7";
-
-  boost::json::array statuses;
-  for (const auto& st : q.statuses) statuses.emplace_back(st);
-
   auto conn = pool_.Acquire();
-  auto s = conn->Prepare(sql);
-  s.Bind(1, q.viewer_id).Bind(2, boost::json::serialize(statuses)).Bind(3, q.category).Bind(4, q.fts_query);
-  if (q.after) s.Bind(5, q.after->key).Bind(6, q.after->id);
-  s.Bind(7, static_cast<std::int64_t>(q.limit + 1));
-  // (?7 asks for one extra row: it says whether a next page exists)
-  if (q.customer_id) s.Bind(8, *q.customer_id);
-
   TicketPage page;
-  while (s.Step()) page.items.push_back(ReadTicket(s));
+  if (!q.fts_query.empty()) {
+    page = SearchTickets(*conn, q);
+  } else {
+    auto shape = SqlFor(q.sort);
+    std::string sql = std::string(kTicketSelect) + "WHERE 1" + FilterSql(q);
+    if (q.after) sql += std::string(" AND ") + shape.after;
+    sql += std::string(" ORDER BY ") + shape.order + " LIMIT ?7";  // one extra row says whether a next page exists
+    auto s = conn->Prepare(sql);
+    BindFilters(s, q);
+    if (q.after) s.Bind(5, q.after->key).Bind(6, q.after->id);
+    s.Bind(7, static_cast<std::int64_t>(q.limit + 1));
+    while (s.Step()) page.items.push_back(ReadTicket(s));
+  }
   if (static_cast<int>(page.items.size()) > q.limit) {
-    page.items.pop_back();
+    page.items.resize(static_cast<std::size_t>(q.limit));
     const auto& last = page.items.back();
     page.next = TicketCursor{q.sort, SortKey(q.sort, last), last.id};
   }

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Bulk-load a Helpline SQLite database with N tickets for the dashboard benchmark.
+
+The ticket texts come from ../shared/data/tickets/cfpb_complaints_tickets.csv (real
+complaint narratives), reused round-robin with a number in the subject. Rows go in
+through the schema's own triggers (full-text index, status counts), so the database
+is what the server would have built. Each ticket gets MESSAGES chat messages.
+
+  python3 bench/load_tickets.py DATA_DIR [--tickets 1000000] [--messages 2]
+
+Run `helpline migrate --data-dir DATA_DIR` first.
+"""
+import argparse
+import csv
+import os
+import random
+import sqlite3
+import sys
+import time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("data_dir")
+parser.add_argument("--tickets", type=int, default=1_000_000)
+parser.add_argument("--messages", type=int, default=2)
+parser.add_argument("--csv", default=os.path.join(os.path.dirname(__file__), "../../shared/data/tickets/cfpb_complaints_tickets.csv"))
+args = parser.parse_args()
+
+if not os.path.exists(args.csv):
+    sys.exit(f"{args.csv} is absent: the benchmark needs ../shared/data")
+texts = list(csv.DictReader(open(args.csv, newline="", encoding="utf-8")))
+CATEGORIES = ["general", "billing", "technical", "account", "feature"]
+PRIORITIES = ["low", "normal", "high", "urgent"]
+RANK = {p: i for i, p in enumerate(PRIORITIES)}
+# A help desk with a long history: most tickets closed, a working queue open.
+STATUSES = ["open"] * 8 + ["in_progress"] * 7 + ["resolved"] * 15 + ["closed"] * 70
+
+db = sqlite3.connect(os.path.join(args.data_dir, "helpline.db"))
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=OFF")  # a bulk load: durability comes from the final checkpoint
+rng = random.Random(42)
+now = int(time.time() * 1000)
+hash_ = "$argon2id$v=19$m=65536,t=2,p=1$bm9sb2dpbg$bm9sb2dpbg"  # nobody logs in as these users
+
+cur = db.cursor()
+cur.execute("BEGIN")
+agents = []
+for i in range(20):
+    cur.execute("INSERT INTO users(email,name,role,password_hash,created_at) VALUES (?,?,?,?,?)",
+                (f"bulk-agent-{i}@example.com", f"Agent {i}", "agent", hash_, now))
+    agents.append(cur.lastrowid)
+customers = []
+for i in range(20000):
+    cur.execute("INSERT INTO users(email,name,role,password_hash,created_at) VALUES (?,?,?,?,?)",
+                (f"bulk-customer-{i}@example.com", f"Customer {i}", "customer", hash_, now))
+    customers.append(cur.lastrowid)
+db.commit()
+
+start = time.time()
+span_ms = 3 * 365 * 24 * 3600 * 1000  # three years of tickets
+BATCH = 5000
+for base in range(0, args.tickets, BATCH):
+    cur.execute("BEGIN")
+    for i in range(base, min(base + BATCH, args.tickets)):
+        row = texts[i % len(texts)]
+        created = now - span_ms + (span_ms * i) // args.tickets
+        status = rng.choice(STATUSES)
+        agent = None if status == "open" else rng.choice(agents)
+        priority = rng.choice(PRIORITIES)
+        updated = created + rng.randint(0, 7 * 24 * 3600 * 1000)
+        customer = rng.choice(customers)
+        cur.execute(
+            "INSERT INTO tickets(customer_id, agent_id, subject, description, category, priority, priority_rank, "
+            "status, created_at, updated_at, last_message_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (customer, agent, f"{row['subject']} #{i}", row["description"][:10000],
+             rng.choice(CATEGORIES), priority, RANK[priority], status, created, updated,
+             updated if args.messages else None))
+        tid = cur.lastrowid
+        for m in range(args.messages):
+            author = agent if (m % 2 and agent) else customer
+            cur.execute(
+                "INSERT INTO messages(ticket_id, kind, author_id, sender_id, body, client_id, created_at) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (tid, "text", author, author, f"Message {m} about ticket {i}: please check the statement.",
+                 None, created + m * 60000))
+    db.commit()
+    done = min(base + BATCH, args.tickets)
+    if done % 100000 == 0 or done == args.tickets:
+        rate = done / (time.time() - start)
+        print(f"  {done} tickets ({rate:.0f}/s)", flush=True)
+db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+db.execute("ANALYZE")
+db.commit()
+print(f"loaded {args.tickets} tickets in {time.time() - start:.0f} s")
