@@ -11,7 +11,7 @@ export const bin = process.env.HELPLINE_BIN || join(repo, 'build/dev/helpline');
 export async function startServer(args = [], env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'helpline-bench-'));
   const child = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HELPLINE_SIGNUP_LIMIT: '1000000', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';

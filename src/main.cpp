@@ -111,9 +111,17 @@ int main(int argc, char** argv) {
   serve->add_option("--public-origin", config.public_origin,
                     "The origin browsers use, e.g. https://help.example.com (default: from the Host header)")
       ->envname("HELPLINE_PUBLIC_ORIGIN");
-  serve->add_option("--workers", config.workers, "Threads for database, image and password work")
+  serve->add_option("--workers", config.workers, "Threads for database work and light requests")
       ->envname("HELPLINE_WORKERS")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--heavy-workers", config.heavy_workers, "Threads for password hashing and image decoding")
+      ->envname("HELPLINE_HEAVY_WORKERS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--signup-limit", config.signup_limit, "Sign-ups allowed per client address per 15 minutes")
+      ->envname("HELPLINE_SIGNUP_LIMIT")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   serve->add_option("--min-screenshots", config.min_screenshots, "Screenshots a new ticket needs at least (0..3)")
       ->envname("HELPLINE_MIN_SCREENSHOTS")

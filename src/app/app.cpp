@@ -36,7 +36,7 @@ App::App(const Config& cfg, Store& st)
     : config(cfg),
       store(st),
       files(cfg.FilesDir()),
-      auth(st),
+      auth(st, cfg.signup_limit),
       tickets(cfg, st, files, metrics),
       writer(st, bus, metrics),
       workflow(st, writer, bus),
@@ -52,9 +52,16 @@ void App::AddSecurityHeaders(http::Response& res) {
   res.Set("Cross-Origin-Opener-Policy", "same-origin");
 }
 
-std::size_t App::BodyLimit(std::string_view method, std::string_view path) const {
+App::RouteTraits App::Traits(std::string_view method, std::string_view path) const {
   auto m = router_.Find(method, path);
-  return m.route ? m.route->body_limit : 64 * 1024;
+  if (!m.route) return {};
+  return {m.route->body_limit, m.route->heavy};
+}
+
+std::optional<Error> App::PreAuthorize(http::Request& req) {
+  auto m = router_.Find(req.method, req.path);
+  if (!m.route) return std::nullopt;
+  return CheckAccess(*m.route, req);
 }
 
 std::string App::OwnOrigin(const http::Request& req) const {

@@ -26,8 +26,15 @@ class App {
   App(const Config& config, Store& store);
 
   http::Response Dispatch(http::Request& req);
-  // How many body bytes the route for this request may read (checked before the body is read).
-  std::size_t BodyLimit(std::string_view method, std::string_view path) const;
+  // What the server needs to know about a route before it reads the body.
+  struct RouteTraits {
+    std::size_t body_limit = 64 * 1024;
+    bool heavy = false;
+  };
+  RouteTraits Traits(std::string_view method, std::string_view path) const;
+  // For a large body: authentication, Origin and role checked from the headers
+  // alone, so strangers cannot make the server read megabytes.
+  std::optional<Error> PreAuthorize(http::Request& req);
   // Applies the headers every response carries.
   static void AddSecurityHeaders(http::Response& res);
 

@@ -20,7 +20,9 @@ struct Config {
   std::string db_url;        // empty: SQLite at DATA_DIR/helpline.db
   std::string web_dir;       // empty: the web/ folder of the source tree, else ./web
   std::string public_origin; // e.g. https://help.example.com; empty: http(s)://<Host header>
-  int workers = 4;           // threads for database, image and password work
+  int workers = 4;           // threads for database work and light requests
+  int heavy_workers = 2;     // threads for password hashing and image decoding
+  int signup_limit = 20;     // sign-ups per client address per 15 minutes
   int min_screenshots = 1;   // the contract allows configuring this down to 0
   int max_screenshots = 3;
   std::size_t max_file_bytes = 4 * 1024 * 1024;

@@ -28,7 +28,7 @@ Response Signup(App& app, Request& req) {
   if (!email) return ErrorResponse(email.error());
   auto password = json::RequiredString(*body, "password");
   if (!password) return ErrorResponse(password.error());
-  auto started = app.auth.Signup(*email, *password, *name);
+  auto started = app.auth.Signup(*email, *password, *name, req.remote_address);
   if (!started) return ErrorResponse(started.error());
   return SessionResponse(app, req, 201, *started);
 }

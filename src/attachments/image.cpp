@@ -81,9 +81,12 @@ Result<Processed> Process(std::string_view bytes, const Limits& limits) {
     }
     // Bake the EXIF orientation into the pixels before strip removes the tag.
     img = img.autorot();
-    if (img.interpretation() != VIPS_INTERPRETATION_sRGB && img.interpretation() != VIPS_INTERPRETATION_B_W &&
-        img.interpretation() != VIPS_INTERPRETATION_RGB16 && img.interpretation() != VIPS_INTERPRETATION_GREY16) {
+    // 8 bits per sample in sRGB (or grey): a 16-bit screenshot gains nothing from its
+    // extra bits and would double the memory of the decode below.
+    if (img.format() != VIPS_FORMAT_UCHAR || (img.interpretation() != VIPS_INTERPRETATION_sRGB &&
+                                              img.interpretation() != VIPS_INTERPRETATION_B_W)) {
       img = img.colourspace(VIPS_INTERPRETATION_sRGB);
+      if (img.format() != VIPS_FORMAT_UCHAR) img = img.cast(VIPS_FORMAT_UCHAR);
     }
     // Decode everything now: a truncated or corrupt file fails here, before anything is kept.
     img = img.copy_memory();

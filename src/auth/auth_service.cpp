@@ -21,14 +21,21 @@ Result<User> AuthService::CreateAccount(std::string email, const std::string& pa
   name = text::Trim(name);
   if (!text::IsEmail(email)) return Fail(Code::kValidationFailed, "Enter an email address like name@example.com.", "email");
   if (!text::CodePoints(password) || !text::LengthWithin(password, 8, 1024))
-    return Fail(Code::kValidationFailed, "The password must be at least 8 characters long.", "password");
+    return Fail(Code::kValidationFailed, "The password must be 8 to 1024 characters long.", "password");
   if (!text::LengthWithin(name, 1, 100))
     return Fail(Code::kValidationFailed, "The name must be 1 to 100 characters long.", "name");
   if (role != "customer" && role != "agent") return Fail(Code::kValidationFailed, "Unknown role.", "role");
   return store_.CreateUser(NewUser{email, name, role, HashPassword(password)});
 }
 
-Result<SessionStart> AuthService::Signup(std::string email, const std::string& password, std::string name) {
+Result<SessionStart> AuthService::Signup(std::string email, const std::string& password, std::string name,
+                                         const std::string& address) {
+  auto now = NowMs();
+  if (int wait = signups_.RetryAfter("s:" + address, now); wait > 0) {
+    Error e{Code::kRateLimited, "Too many sign-ups from your network. Try again later.", {}, wait};
+    return std::unexpected(e);
+  }
+  signups_.RecordFailure("s:" + address, now);  // every attempt counts
   auto user = CreateAccount(std::move(email), password, std::move(name), "customer");
   if (!user) return std::unexpected(user.error());
   return StartSession(*user);

@@ -20,6 +20,7 @@ struct Route {
   Access access = Access::kUser;
   Handler handler;
   std::size_t body_limit = 64 * 1024;  // bytes of request body this route reads at most
+  bool heavy = false;  // CPU-heavy (password hashing, image decoding): runs on the small heavy pool
 };
 
 struct Match {

@@ -12,6 +12,7 @@
 #include <boost/url.hpp>
 #include <chrono>
 #include <memory>
+#include <unordered_map>
 
 namespace helpline::http {
 
@@ -26,22 +27,31 @@ constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
 
 namespace {
 
-constexpr auto kHeaderTimeout = 15s;   // slow-loris headers are cut off
+constexpr auto kHeaderTimeout = 15s;   // every request's headers, keep-alive or not: slow-loris is cut off
 constexpr auto kBodyTimeout = 120s;    // a 13 MiB upload on a slow line
-constexpr auto kIdleTimeout = 60s;     // keep-alive between requests
 constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kSmallBody = 64 * 1024;
+constexpr int kMaxLargeBodies = 8;         // uploads being read at once, in all
+constexpr int kMaxLargeBodiesPerAddress = 2;
+constexpr int kMaxHeavyQueued = 32;        // password and image jobs waiting: past this, 503
 
 struct ServerState {
   const Config& config;
   App& app;
   asio::io_context& ioc;
   asio::thread_pool& pool;
+  asio::thread_pool& heavy_pool;  // Argon2id and libvips: a small pool, so they cannot starve the rest
   ws::Hub& hub;
-  std::int64_t in_flight = 0;  // touched only on the I/O thread
+  // Touched only on the I/O thread.
+  std::int64_t in_flight = 0;
+  int heavy_in_flight = 0;
+  int large_bodies = 0;
+  std::unordered_map<std::string, int> large_bodies_by_address;
   bool stopping = false;
 };
 
-Request ToRequest(const bhttp::request<bhttp::string_body>& msg, std::string remote, bool& ok) {
+template <typename Body>
+Request ToRequest(const bhttp::request<Body>& msg, std::string remote, bool& ok) {
   Request req;
   req.method = std::string(msg.method_string());
   req.remote_address = std::move(remote);
@@ -55,7 +65,7 @@ Request ToRequest(const bhttp::request<bhttp::string_body>& msg, std::string rem
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     req.headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  req.body = msg.body();
+  if constexpr (std::is_same_v<Body, bhttp::string_body>) req.body = msg.body();
   return req;
 }
 
@@ -97,14 +107,11 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
   auto remote = socket.remote_endpoint(ec).address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  bool first = true;
-
   while (!state.stopping) {
     bhttp::request_parser<bhttp::empty_body> header_parser;
     header_parser.header_limit(kHeaderLimit);
     header_parser.body_limit(boost::none);  // the route's limit is applied below, once the path is known
-    stream.expires_after(first ? kHeaderTimeout : kIdleTimeout);
-    first = false;
+    stream.expires_after(kHeaderTimeout);
     auto [herr, hn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
     if (herr == bhttp::error::header_limit) {
       co_await WriteAndClose(stream, PlainError(431, Code::kBadRequest, "Request headers are too large."), 11);
@@ -121,11 +128,48 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
     const unsigned version = header.version();
     auto target = boost::urls::parse_origin_form(header.target());
     std::string path = target ? std::string(target->path()) : std::string();
-    std::size_t limit = state.app.BodyLimit(header.method_string(), path);
+    auto traits = state.app.Traits(header.method_string(), path);
+    std::size_t limit = traits.body_limit;
 
     if (header_parser.content_length() && *header_parser.content_length() > limit) {
       co_await WriteAndClose(stream, PlainError(413, Code::kTooLarge, "The request body is too large."), version);
       co_return;
+    }
+    // A large body (an upload) is read only for someone allowed to send it, and only a
+    // few at a time: strangers cannot make the server hold megabytes.
+    struct LargeBodySlot {
+      ServerState* state = nullptr;
+      std::string address;
+      ~LargeBodySlot() {
+        if (!state) return;
+        --state->large_bodies;
+        if (--state->large_bodies_by_address[address] <= 0) state->large_bodies_by_address.erase(address);
+      }
+    } slot;
+    bool large = limit > kSmallBody &&
+                 (!header_parser.content_length() || *header_parser.content_length() > kSmallBody);
+    if (large) {
+      if (state.large_bodies >= kMaxLargeBodies || state.large_bodies_by_address[remote] >= kMaxLargeBodiesPerAddress) {
+        auto busy = PlainError(429, Code::kRateLimited, "Too many uploads at once. Try again in a moment.");
+        busy.Set("Retry-After", "2");
+        co_await WriteAndClose(stream, std::move(busy), version);
+        co_return;
+      }
+      ++state.large_bodies;
+      ++state.large_bodies_by_address[remote];
+      slot.state = &state;
+      slot.address = remote;
+      bool target_ok = true;
+      auto pre = ToRequest(header_parser.get(), remote, target_ok);
+      auto denied = co_await asio::co_spawn(
+          state.pool, [&]() -> awaitable<std::optional<Error>> { co_return state.app.PreAuthorize(pre); },
+          use_awaitable);
+      if (denied) {
+        auto res = ErrorResponse(*denied);
+        App::AddSecurityHeaders(res);
+        co_await WriteAndClose(stream, std::move(res), version);
+        co_return;
+      }
     }
     if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
@@ -141,7 +185,13 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
       co_await WriteAndClose(stream, PlainError(413, Code::kTooLarge, "The request body is too large."), version);
       co_return;
     }
-    if (berr) co_return;
+    if (berr) {
+      // A body that breaks HTTP framing (bad chunk sizes, ...) gets an answer; a dropped or
+      // timed-out connection does not need one.
+      if (berr.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category())
+        co_await WriteAndClose(stream, PlainError(400, Code::kBadRequest, "Malformed HTTP request body."), version);
+      co_return;
+    }
 
     auto msg = parser.release();
     if (beast::websocket::is_upgrade(msg) && path == "/api/v1/ws") {
@@ -171,10 +221,17 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
     ++state.in_flight;
     if (!ok) {
       res = PlainError(400, Code::kBadRequest, "Malformed request target.");
+    } else if (traits.heavy && state.heavy_in_flight >= kMaxHeavyQueued) {
+      res = PlainError(503, Code::kUnavailable, "The server is busy. Try again in a moment.");
+      res.Set("Retry-After", "2");
     } else {
-      // The blocking part (database, images, password hashing) runs on the worker pool.
+      // The blocking part (database, images, password hashing) runs on a worker pool;
+      // the CPU-heavy routes on their own small one.
+      if (traits.heavy) ++state.heavy_in_flight;
       res = co_await asio::co_spawn(
-          state.pool, [&]() -> awaitable<Response> { co_return state.app.Dispatch(req); }, use_awaitable);
+          traits.heavy ? state.heavy_pool : state.pool,
+          [&]() -> awaitable<Response> { co_return state.app.Dispatch(req); }, use_awaitable);
+      if (traits.heavy) --state.heavy_in_flight;
     }
     auto out = ToBeast(res, version, keep_alive, head);
     stream.expires_after(60s);
@@ -228,8 +285,9 @@ awaitable<void> DrainAndStop(ServerState& state) {
 int RunServer(const Config& config, App& app) {
   asio::io_context ioc(1);
   asio::thread_pool pool(static_cast<std::size_t>(config.workers));
+  asio::thread_pool heavy_pool(static_cast<std::size_t>(config.heavy_workers));
   ws::Hub hub(ioc, pool, app.store, app.writer, app.bus, app.metrics);
-  ServerState state{config, app, ioc, pool, hub};
+  ServerState state{config, app, ioc, pool, heavy_pool, hub};
 
   tcp::endpoint endpoint(asio::ip::make_address(config.bind), static_cast<unsigned short>(config.port));
   tcp::acceptor acceptor(ioc);
@@ -246,13 +304,16 @@ int RunServer(const Config& config, App& app) {
     if (ec) return;
     spdlog::info("event=shutdown signal={} in_flight={}", sig, state.in_flight);
     state.stopping = true;
+    hub.StopSessionSweep();
     beast::error_code ignored;
     acceptor.close(ignored);
     asio::co_spawn(ioc, DrainAndStop(state), asio::detached);
   });
 
   asio::co_spawn(ioc, Accept(state, acceptor), asio::detached);
+  hub.StartSessionSweep();
   ioc.run();
+  heavy_pool.join();
   pool.join();
   app.writer.Stop();  // commit what is queued while the hub it reports to still exists
   return 0;

@@ -1,6 +1,8 @@
 #include "http/static_files.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -23,11 +25,26 @@ std::string_view MimeType(std::string_view path) {
   return "application/octet-stream";
 }
 
+// A path of plain segments only: no empty segment ("//" would make the rest
+// absolute and escape the folder), no dot segments or hidden files, no backslash or NUL.
 bool SafePath(std::string_view p) {
-  if (p.empty() || p.front() != '/' || p.find("..") != std::string_view::npos || p.find('\\') != std::string_view::npos ||
+  if (p.empty() || p.front() != '/' || p.find("//") != std::string_view::npos ||
+      p.find("..") != std::string_view::npos || p.find('\\') != std::string_view::npos ||
       p.find("/.") != std::string_view::npos || p.find('\0') != std::string_view::npos)
     return false;
   return true;
+}
+
+// The file for `path` if it lies inside `web_dir` once both are resolved (symlinks included).
+std::optional<std::filesystem::path> Inside(const std::string& web_dir, std::string_view path) {
+  std::error_code ec;
+  auto root = std::filesystem::weakly_canonical(web_dir, ec);
+  if (ec) return std::nullopt;
+  auto file = std::filesystem::weakly_canonical(root / std::filesystem::path(std::string(path.substr(1))).relative_path(), ec);
+  if (ec) return std::nullopt;
+  auto [r, f] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
+  if (r != root.end()) return std::nullopt;
+  return file;
 }
 
 std::optional<std::string> ReadFile(const std::filesystem::path& p) {
@@ -44,7 +61,8 @@ std::optional<std::string> ReadFile(const std::filesystem::path& p) {
 Response ServeStatic(const std::string& web_dir, std::string_view path) {
   Response r;
   if (SafePath(path) && path != "/") {
-    if (auto body = ReadFile(std::filesystem::path(web_dir) / std::string(path.substr(1)))) {
+    auto file = Inside(web_dir, path);
+    if (auto body = file ? ReadFile(*file) : std::nullopt) {
       r.content_type = std::string(MimeType(path));
       r.body = std::move(*body);
       // Revalidate each time: files change with each release and are small.

@@ -63,6 +63,10 @@ struct NewMessage {
   User author;
   std::string body;
   std::optional<std::string> client_id;
+  // For messages from a WebSocket: the session must still be valid when the
+  // message is stored (kUnauthenticated otherwise). Empty for REST, which
+  // authenticates every request.
+  std::string session_hash;
 };
 
 // The outcome of one NewMessage: the stored message (or the earlier one with the

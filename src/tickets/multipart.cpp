@@ -112,7 +112,10 @@ Result<std::vector<Part>> Parse(std::string_view body, std::string_view boundary
       if (part.data.size() > limits.max_file_bytes)
         return Fail(Code::kTooLarge, "Each screenshot must be at most 4 MB.", limits.file_field);
     } else if (part.data.size() > limits.max_field_bytes) {
-      return Fail(Code::kTooLarge, "The field " + part.name + " is too long.", part.name);
+      // The name is the client's: echo it only when it is one of ours.
+      bool known = part.name == "subject" || part.name == "description" || part.name == "category" ||
+                   part.name == "priority";
+      return Fail(Code::kTooLarge, "A form field is too long.", known ? part.name : std::string());
     }
     if (parts.size() >= limits.max_parts) return Fail(Code::kBadRequest, "Too many parts in the form.");
     parts.push_back(std::move(part));

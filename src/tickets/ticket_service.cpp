@@ -71,9 +71,13 @@ std::string DisplayFilename(const std::optional<std::string>& raw) {
   std::string name = raw.value_or("screenshot");
   auto slash = name.find_last_of("/\\");
   if (slash != std::string::npos) name = name.substr(slash + 1);
-  if (!text::CodePoints(name) || name.empty()) name = "screenshot";
-  if (name.size() > 255) name = name.substr(name.size() - 255);
-  if (!text::CodePoints(name)) name = "screenshot";
+  if (!text::CodePoints(name) || name.empty()) return "screenshot";
+  if (name.size() > 255) {
+    // Keep the end (the extension), starting on a code point boundary.
+    std::size_t start = name.size() - 255;
+    while (start < name.size() && (static_cast<unsigned char>(name[start]) & 0xC0) == 0x80) ++start;
+    name = name.substr(start);
+  }
   return name;
 }
 

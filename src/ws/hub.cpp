@@ -21,8 +21,8 @@ Frame MessageFrame(const Message& m) { return MakeFrame({{"type", "message"}, {"
 
 std::int64_t IdField(const bj::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64() && v->as_int64() > 0) return v->as_int64();
+  if (!v || v->is_null()) return 0;
+  if (v->is_int64() && v->as_int64() >= 0) return v->as_int64();
   if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
   return -1;  // present but not a positive integer
 }
@@ -325,12 +325,18 @@ void Hub::PostMessage(std::uint64_t id, Conn& conn, const bj::object& frame) {
     return;
   }
   std::string client_id(cid->as_string());
-  NewMessage m{ticket_id, conn.user, std::string(body->as_string()), client_id};
+  NewMessage m{ticket_id, conn.user, std::string(body->as_string()), client_id, conn.token_hash};
   writer_.Submit(std::move(m), [this, id, client_id](const Result<AppendResult>& r) {
     // On the writer thread, after the commit: hand the outcome to the I/O thread.
     if (!r) {
       std::string code = CodeName(r.error().code), message = r.error().message;
-      asio::post(io_, [this, id, code, message, client_id] { SendError(id, code, message, bj::value(client_id)); });
+      bool session_over = r.error().code == Code::kUnauthenticated;
+      asio::post(io_, [this, id, code, message, client_id, session_over] {
+        SendError(id, code, message, bj::value(client_id));
+        if (session_over)
+          if (auto c = conns_.find(id); c != conns_.end())
+            if (auto p = c->second.peer.lock()) p->Close();
+      });
       return;
     }
     asio::post(io_, [this, id, result = *r] {
@@ -539,7 +545,8 @@ void Hub::SendTicketEvent(std::int64_t ticket_id) {
       std::unordered_set<std::uint64_t> targets(agent_conns_.begin(), agent_conns_.end());
       if (auto u = users_.find(ticket.customer.id); u != users_.end()) targets.insert(u->second.conns.begin(), u->second.conns.end());
       if (auto r = rooms_.find(ticket.id); r != rooms_.end())
-        for (auto& [conn_id, member] : r->second.members) targets.insert(conn_id);
+        for (auto& [conn_id, member] : r->second.members)
+          if (member.live) targets.insert(conn_id);  // live = its access check passed
       for (auto conn_id : targets) SendTo(conn_id, frame);
     });
   });
@@ -564,6 +571,32 @@ void Hub::OnEvent(const Event& event) {
         }
       },
       event);
+}
+
+// --- sessions that end without a log-out (expiry, revocation) ---
+
+void Hub::StartSessionSweep() {
+  if (!session_sweep_) session_sweep_ = std::make_unique<asio::steady_timer>(io_);
+  session_sweep_->expires_after(std::chrono::seconds(30));
+  session_sweep_->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    std::unordered_set<std::string> hashes;
+    for (auto& [id, conn] : conns_) hashes.insert(conn.token_hash);
+    asio::post(pool_, [this, hashes = std::move(hashes)] {
+      std::vector<std::string> dead;
+      try {
+        auto now = NowMs();
+        for (const auto& h : hashes)
+          if (!store_.UserForSession(h, now)) dead.push_back(h);
+      } catch (const std::exception& e) {
+        spdlog::error("event=session_sweep_failed what=\"{}\"", e.what());
+      }
+      asio::post(io_, [this, dead = std::move(dead)] {
+        for (const auto& h : dead) OnEvent(SessionEnded{h});
+        StartSessionSweep();
+      });
+    });
+  });
 }
 
 // --- sending ---

@@ -52,6 +52,9 @@ class Hub {
   void OnFrame(std::uint64_t conn, std::string_view text);
   void OnEvent(const Event& event);
   void OnDrained(std::uint64_t conn);  // the peer's outbound queue emptied
+  // Every 30 s: close sockets whose session expired or was revoked (logout closes at once).
+  void StartSessionSweep();
+  void StopSessionSweep() { session_sweep_.reset(); }
 
  private:
   struct Conn {
@@ -142,6 +145,7 @@ class Hub {
     bool dirty = false;
   };
   std::unordered_map<std::int64_t, TicketCooldown> ticket_cooldown_;
+  std::unique_ptr<boost::asio::steady_timer> session_sweep_;
 };
 
 }  // namespace helpline::ws

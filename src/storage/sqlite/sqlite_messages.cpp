@@ -104,6 +104,14 @@ std::vector<Result<AppendResult>> SqliteStore::AppendMessages(const std::vector<
   auto conn = pool_.Acquire();
   Transaction tx(*conn);
   for (const auto& m : batch) {
+    if (!m.session_hash.empty()) {
+      auto session = conn->Prepare("SELECT 1 FROM sessions WHERE token_hash = ?1 AND expires_at > ?2");
+      session.Bind(1, m.session_hash).Bind(2, NowMs());
+      if (!session.Step()) {
+        results.push_back(Fail(Code::kUnauthenticated, "Your session has ended. Log in again."));
+        continue;
+      }
+    }
     auto access = ReadAccess(*conn, m.ticket_id);
     if (!access || (m.author.role != "agent" && access->customer_id != m.author.id)) {
       results.push_back(Fail(Code::kNotFound, "No such ticket."));
