@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libsodium-dev libvips-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
   nodejs chromium curl ca-certificates
 )
 # npm ships inside some nodejs builds (NodeSource); Debian's own nodejs needs the npm package.

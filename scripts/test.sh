@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test suite:
 #   1. unit tests (GoogleTest via ctest)
-#   2. integration tests: the real binary on loopback, driven over HTTP (node --test)
+#   2. integration tests: the real binary on loopback, driven over HTTP and WebSocket (node --test)
+#   3. browser tests: Playwright driving Debian's chromium, two users at once
+#   4. the unit and integration suites again, built with AddressSanitizer + UBSan
 # Real-data tests read ../shared/data and skip with a note when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +15,15 @@ ctest --test-dir build/dev --output-on-failure -j 2
 
 echo "== integration tests (real binary on 127.0.0.1)"
 HELPLINE_BIN="$PWD/build/dev/helpline" node --test --test-concurrency=2 tests/integration/
+
+echo "== browser tests (chromium, headless)"
+HELPLINE_BIN="$PWD/build/dev/helpline" node --test --test-concurrency=1 tests/e2e/
+
+echo "== sanitizers: unit and integration tests under ASan + UBSan"
+scripts/build.sh asan
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir build/asan --output-on-failure -j 2
+# Slower binary: fewer crash rounds and longer start-up allowance; same assertions.
+HELPLINE_BIN="$PWD/build/asan/helpline" HELPLINE_CRASH_ROUNDS=10 HELPLINE_TEST_START_TIMEOUT_MS=60000 \
+  node --test --test-concurrency=2 tests/integration/
