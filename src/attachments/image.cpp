@@ -60,13 +60,13 @@ Result<Processed> Process(std::string_view bytes, const Limits& limits) {
   const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
   if (!loader) {
     vips_error_clear();
-    return std::unexpected(Invalid("unrecognised data"));
+    return Unexpected(Invalid("unrecognised data"));
   }
   std::string_view loader_name(loader);
-  if (loader_name != (png ? "VipsForeignLoadPngBuffer" : "VipsForeignLoadJpegBuffer")) return std::unexpected(Invalid("wrong loader"));
+  if (loader_name != (png ? "VipsForeignLoadPngBuffer" : "VipsForeignLoadJpegBuffer")) return Unexpected(Invalid("wrong loader"));
 
   // libspng skips some checks (the zlib Adler-32 among them): refuse what it would let through.
-  if (png && !PngStructureOk(bytes)) return std::unexpected(Invalid("corrupt PNG structure"));
+  if (png && !PngStructureOk(bytes)) return Unexpected(Invalid("corrupt PNG structure"));
 
   try {
     // Header only: vips decodes lazily, so the size check below costs nothing.
@@ -104,7 +104,7 @@ Result<Processed> Process(std::string_view bytes, const Limits& limits) {
     return out;
   } catch (const vips::VError& e) {
     vips_error_clear();
-    return std::unexpected(Invalid("corrupt or truncated"));
+    return Unexpected(Invalid("corrupt or truncated"));
   }
 }
 

@@ -33,11 +33,11 @@ Result<SessionStart> AuthService::Signup(std::string email, const std::string& p
   auto now = NowMs();
   if (int wait = signups_.RetryAfter("s:" + address, now); wait > 0) {
     Error e{Code::kRateLimited, "Too many sign-ups from your network. Try again later.", {}, wait};
-    return std::unexpected(e);
+    return Unexpected(e);
   }
   signups_.RecordFailure("s:" + address, now);  // every attempt counts
   auto user = CreateAccount(std::move(email), password, std::move(name), "customer");
-  if (!user) return std::unexpected(user.error());
+  if (!user) return Unexpected(user.error());
   return StartSession(*user);
 }
 
@@ -48,7 +48,7 @@ Result<SessionStart> AuthService::Login(const std::string& raw_email, const std:
   int wait = std::max(per_email_.RetryAfter("e:" + email, now), per_address_.RetryAfter("a:" + address, now));
   if (wait > 0) {
     Error e{Code::kRateLimited, "Too many failed log-in attempts. Try again later.", {}, wait};
-    return std::unexpected(e);
+    return Unexpected(e);
   }
   auto creds = store_.FindCredentials(email);
   bool ok = creds ? VerifyPassword(creds->password_hash, password) : (VerifyPassword(DummyHash(), password), false);

@@ -67,18 +67,18 @@ Result<std::vector<Part>> Parse(std::string_view body, std::string_view boundary
     pos = delim.size();
   } else {
     auto first = body.find(next_delim);  // a preamble before the first boundary is allowed
-    if (first == std::string_view::npos) return std::unexpected(Malformed("no boundary"));
+    if (first == std::string_view::npos) return Unexpected(Malformed("no boundary"));
     pos = first + next_delim.size();
   }
   while (true) {
     if (body.substr(pos, 2) == "--") return parts;  // the closing boundary
     // Transport padding after a boundary line is allowed by RFC 2046.
     while (pos < body.size() && (body[pos] == ' ' || body[pos] == '\t')) ++pos;
-    if (body.substr(pos, 2) != "\r\n") return std::unexpected(Malformed("bad boundary line"));
+    if (body.substr(pos, 2) != "\r\n") return Unexpected(Malformed("bad boundary line"));
     pos += 2;
     auto headers_end = body.find("\r\n\r\n", pos);
     if (headers_end == std::string_view::npos || headers_end - pos > 8192)
-      return std::unexpected(Malformed("part headers"));
+      return Unexpected(Malformed("part headers"));
     Part part;
     bool has_disposition = false;
     auto headers = body.substr(pos, headers_end - pos);
@@ -93,7 +93,7 @@ Result<std::vector<Part>> Parse(std::string_view body, std::string_view boundary
         if (IEquals(name, "content-disposition")) {
           has_disposition = true;
           auto n = Param(value, "name");
-          if (!n) return std::unexpected(Malformed("part without a name"));
+          if (!n) return Unexpected(Malformed("part without a name"));
           part.name = *n;
           part.filename = Param(value, "filename");
         } else if (IEquals(name, "content-type")) {
@@ -103,10 +103,10 @@ Result<std::vector<Part>> Parse(std::string_view body, std::string_view boundary
       if (eol == std::string_view::npos) break;
       h = eol + 2;
     }
-    if (!has_disposition) return std::unexpected(Malformed("part without Content-Disposition"));
+    if (!has_disposition) return Unexpected(Malformed("part without Content-Disposition"));
     auto data_start = headers_end + 4;
     auto data_end = body.find(next_delim, data_start);
-    if (data_end == std::string_view::npos) return std::unexpected(Malformed("unterminated part"));
+    if (data_end == std::string_view::npos) return Unexpected(Malformed("unterminated part"));
     part.data = body.substr(data_start, data_end - data_start);
     if (part.filename) {
       if (part.data.size() > limits.max_file_bytes)

@@ -95,14 +95,14 @@ Result<Ticket> TicketService::Create(const User& customer, const std::vector<mul
     }
   }
   auto subject = TextField(fields, "subject", 200);
-  if (!subject) return std::unexpected(subject.error());
+  if (!subject) return Unexpected(subject.error());
   auto description = TextField(fields, "description", 10000);
-  if (!description) return std::unexpected(description.error());
+  if (!description) return Unexpected(description.error());
   auto category = TextField(fields, "category", 100);
-  if (!category) return std::unexpected(category.error());
+  if (!category) return Unexpected(category.error());
   if (!config_.HasCategory(*category)) return Fail(Code::kValidationFailed, "Choose one of the categories.", "category");
   auto priority = TextField(fields, "priority", 20, false);
-  if (!priority) return std::unexpected(priority.error());
+  if (!priority) return Unexpected(priority.error());
   if (priority->empty()) *priority = "normal";
   if (PriorityRank(*priority) < 0)
     return Fail(Code::kValidationFailed, "Priority must be low, normal, high or urgent.", "priority");
@@ -122,7 +122,7 @@ Result<Ticket> TicketService::Create(const User& customer, const std::vector<mul
       metrics_.uploads_rejected.fetch_add(1);
       auto e = img.error();
       e.message = DisplayFilename(f->filename) + ": " + e.message;
-      return std::unexpected(e);
+      return Unexpected(e);
     }
     processed.push_back(std::move(*img));
   }

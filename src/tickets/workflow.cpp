@@ -66,7 +66,7 @@ Result<TicketView> Workflow::Update(const User& actor, std::int64_t ticket_id, c
     std::optional<Move> move;
     if (status) {
       auto decided = Decide(*t, actor, *status);
-      if (!decided) return std::unexpected(decided.error());
+      if (!decided) return Unexpected(decided.error());
       move = *decided;
     }
     bool priority_changes = priority && *priority != t->priority;
