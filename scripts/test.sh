@@ -4,6 +4,7 @@
 #   2. integration tests: the real binary on loopback, driven over HTTP and WebSocket (node --test)
 #   3. browser tests: Playwright driving Debian's chromium, two users at once
 #   4. the unit and integration suites again, built with AddressSanitizer + UBSan
+#   5. each fuzz target briefly (HELPLINE_FUZZ_SECONDS, default 60), after replaying fuzz/regressions
 # Real-data tests read ../shared/data and skip with a note when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,6 @@ ctest --test-dir build/asan --output-on-failure -j 2
 # Slower binary: fewer crash rounds and longer start-up allowance; same assertions.
 HELPLINE_BIN="$PWD/build/asan/helpline" HELPLINE_CRASH_ROUNDS=10 HELPLINE_TEST_START_TIMEOUT_MS=60000 \
   node --test --test-concurrency=2 tests/integration/
+
+echo "== fuzzers (libFuzzer, clang, ASan + UBSan), ${HELPLINE_FUZZ_SECONDS:-60} s each"
+scripts/fuzz.sh "${HELPLINE_FUZZ_SECONDS:-60}"
