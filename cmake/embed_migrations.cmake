@@ -1,5 +1,9 @@
-# Writes a C++ file holding every sql/<dialect>/NNN_*.sql as a string, in file-name order.
+# Writes a C++ file holding every sql/<dialect>/NNN_*.sql as a string, in file-name order,
+# one table per dialect folder (sql/sqlite -> "sqlite", sql/postgresql -> "postgresql").
+# EmbeddedMigrations(dialect) returns a dialect's table; an unknown dialect gets none.
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST) in script mode
 file(GLOB DIALECTS LIST_DIRECTORIES true ${SQL_ROOT}/*)
+list(SORT DIALECTS)
 set(body "#include \"storage/migrations.hpp\"\nnamespace helpline::storage {\nconst std::vector<Migration>& EmbeddedMigrations(std::string_view dialect) {\n")
 foreach(dir ${DIALECTS})
   if(IS_DIRECTORY ${dir})
@@ -7,11 +11,20 @@ foreach(dir ${DIALECTS})
     file(GLOB files ${dir}/*.sql)
     list(SORT files)
     string(APPEND body "  if (dialect == \"${dialect}\") {\n    static const std::vector<Migration> m = {\n")
+    set(seen "")
     foreach(f ${files})
       get_filename_component(name ${f} NAME_WE)
       file(READ ${f} sql)
       string(REGEX MATCH "^[0-9]+" version ${name})
-      string(APPEND body "      {${version}, \"${name}\", R\"__sql__(${sql})__sql__\"},\n")
+      if(version STREQUAL "")
+        message(FATAL_ERROR "migration ${f}: the name must start with its number (NNN_name.sql)")
+      endif()
+      math(EXPR number "${version}")  # 007 -> 7: a C++ literal with a leading 0 would be octal
+      if(number IN_LIST seen)
+        message(FATAL_ERROR "migration ${f}: ${dialect} has two migrations numbered ${number}")
+      endif()
+      list(APPEND seen ${number})
+      string(APPEND body "      {${number}, \"${name}\", R\"__sql__(${sql})__sql__\"},\n")
     endforeach()
     string(APPEND body "    };\n    return m;\n  }\n")
   endif()

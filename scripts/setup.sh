@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libsodium-dev libvips-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql libsodium-dev libvips-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   nodejs chromium curl ca-certificates

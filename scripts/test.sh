@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test suite:
 #   1. unit tests (GoogleTest via ctest)
-#   2. integration tests: the real binary on loopback, driven over HTTP and WebSocket (node --test)
+#   2. integration tests: the real binary on loopback, driven over HTTP and WebSocket (node --test),
+#      on SQLite, then again on PostgreSQL (a throwaway cluster from scripts/pg.sh)
 #   3. browser tests: Playwright driving Debian's chromium, two users at once
 #   4. the unit and integration suites again, built with AddressSanitizer + UBSan
 #   5. each fuzz target briefly (HELPLINE_FUZZ_SECONDS, default 60), after replaying fuzz/regressions
@@ -16,6 +17,15 @@ ctest --test-dir build/dev --output-on-failure -j 2
 
 echo "== integration tests (real binary on 127.0.0.1)"
 HELPLINE_BIN="$PWD/build/dev/helpline" node --test --test-concurrency=2 tests/integration/
+
+echo "== integration tests on PostgreSQL (throwaway cluster on 127.0.0.1)"
+pg_dir="$(mktemp -d /tmp/helpline-pg.XXXXXX)"
+trap 'scripts/pg.sh stop "$pg_dir"' EXIT
+pg_port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+pg_url="$(scripts/pg.sh start "$pg_dir" "$pg_port")"
+HELPLINE_TEST_PG_URL="$pg_url" HELPLINE_BIN="$PWD/build/dev/helpline" node --test --test-concurrency=2 tests/integration/
+scripts/pg.sh stop "$pg_dir"
+trap - EXIT
 
 echo "== browser tests (chromium, headless)"
 HELPLINE_BIN="$PWD/build/dev/helpline" node --test --test-concurrency=1 tests/e2e/

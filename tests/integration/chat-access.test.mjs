@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, createAgent, api, assertError, sleep } from './lib/harness.mjs';
 import {
-  connectWs, customerWithTicket, postMessage, postMessageOk, listMessages, allMessages, clientId, aboutTicket, sqlite, me,
+  connectWs, customerWithTicket, postMessage, postMessageOk, listMessages, allMessages, clientId, aboutTicket, dbQuery, me,
 } from './lib/chat.mjs';
 
 let server;
@@ -134,7 +134,7 @@ test('a closed ticket refuses messages: WS error invalid_transition (ref = clien
     await wc.subscribe(T);
     await g.subscribe(T);
     // PATCH is not in the server yet: close the ticket in the database directly.
-    await sqlite(server, `UPDATE tickets SET status='closed' WHERE id=${T}`);
+    await dbQuery(server, `UPDATE tickets SET status='closed' WHERE id=${T}`);
     const before = await allMessages(server, C.auth, T);
     const mg = g.mark();
 

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, createAgent, createTicket, api, sleep } from './lib/harness.mjs';
 import {
-  connectWs, customerWithTicket, postMessageOk, markRead, me, getTicket, clientId, aboutTicket, sqlite,
+  connectWs, customerWithTicket, postMessageOk, markRead, me, getTicket, clientId, aboutTicket, dbQuery,
 } from './lib/chat.mjs';
 
 let server;
@@ -296,7 +296,7 @@ test('unread counts and read receipts go to exactly the right connections', asyn
 
 test("the ticket's assigned agent gets unread counts (and unread_total) even outside the room", async () => {
   // Claiming is not in the server yet: assign the agent in the database directly.
-  await sqlite(server, `UPDATE tickets SET agent_id=${agent.user.id}, status='in_progress' WHERE id=${T}`);
+  await dbQuery(server, `UPDATE tickets SET agent_id=${agent.user.id}, status='in_progress' WHERE id=${T}`);
   g1.send({ type: 'unsubscribe', ticket_id: T });
   g2.send({ type: 'unsubscribe', ticket_id: T });
   await wa.next((f) => f.type === 'presence' && !f.online.some((u) => u.id === agent.user.id), { what: 'the agent left' });

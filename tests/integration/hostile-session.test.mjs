@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer, signup, login, api, createTicket, uniqueEmail, sleep, assertError } from './lib/harness.mjs';
-import { connectWs, upgradeStatus, sqlite, clientId, wsUrl } from './lib/chat.mjs';
+import { connectWs, upgradeStatus, dbQuery, clientId, wsUrl } from './lib/chat.mjs';
 import WebSocket from 'ws';
 
 let server;
@@ -154,8 +154,8 @@ test('an open WebSocket loses its rights when its session expires or is revoked 
     // The session ends on the server side (what 30 days of age, or an operator revoking it, does).
     // (sessions are stored as the hex SHA-256 of the token)
     const hash = crypto.createHash('sha256').update(s.token).digest('hex');
-    await sqlite(server, `UPDATE sessions SET expires_at = 1 WHERE token_hash = '${hash}'`);
-    assert.equal((await sqlite(server, `SELECT count(*) FROM sessions WHERE token_hash = '${hash}'`)).trim(), '1');
+    await dbQuery(server, `UPDATE sessions SET expires_at = 1 WHERE token_hash = '${hash}'`);
+    assert.equal((await dbQuery(server, `SELECT count(*) FROM sessions WHERE token_hash = '${hash}'`)).trim(), '1');
     assertError(await api(server.url, 'GET', '/api/v1/me', { token: s.token }), 401, 'unauthenticated');
 
     const cid = clientId('expired');

@@ -102,7 +102,7 @@ describe('operations', () => {
     const agent = await createAgent(server, { email, name: 'CLI Agent', password: 'cli-password-1' });
     assert.equal(agent.user.role, 'agent');
     const dup = await runCli(['user', 'add', '--role', 'agent', '--email', email.toUpperCase(), '--name', 'Dup', '--data-dir', server.dataDir],
-      { input: 'another-password-1\n' });
+      { input: 'another-password-1\n', env: server.env });
     assert.notEqual(dup.code, 0, `adding a duplicate email must fail:\n${dup.stdout}\n${dup.stderr}`);
     await login(url, { email, password: 'cli-password-1' }); // the original password still works
     const r = await api(url, 'POST', '/api/v1/auth/signup', { json: { email, password: 'password123', name: 'Taken' } });
@@ -117,7 +117,9 @@ describe('operations: settings, shutdown and durability', () => {
       assert.ok(s.port > 0);
       const res = await api(s.url, 'GET', '/healthz');
       assert.equal(res.status, 200, describeRes(res));
-      await signup(s.url);
+      const c = await signup(s.url);
+      // A ticket's screenshot lands in the data dir whichever database is in use.
+      await createTicket(s.url, { token: c.token });
       const files = await walkFiles(s.dataDir);
       assert.ok(files.size > 0, `HELPLINE_DATA_DIR=${s.dataDir} was not used (empty)`);
     } finally {

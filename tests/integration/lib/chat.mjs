@@ -5,14 +5,13 @@
 //   (`nextFrame`), or check that something did NOT arrive (`noneSince`).
 // - upgradeStatus(): the HTTP status of a refused upgrade (401 / 403).
 // - REST helpers for messages: postMessage(), listMessages(), allMessages(), markRead(), me().
-// - sqlite(): runs the sqlite3 CLI on the server's database (for states the API cannot make yet).
+// - dbQuery() (from harness.mjs): SQL on the server's database, SQLite or PostgreSQL (for states
+//   the API cannot make yet).
 //
 // Everything else (startServer, signup, createAgent, createTicket, api ...) is in harness.mjs.
 
 import WebSocket from 'ws';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { api, describeRes, qs, signup, createTicket } from './harness.mjs';
 
 export const WS_PATH = '/api/v1/ws';
@@ -309,22 +308,7 @@ export async function getTicket(server, auth, ticketId) {
   return res.json.ticket;
 }
 
-/** Runs `sqlite3 DIR/helpline.db SQL`; returns stdout. */
-export function sqlite(server, sql) {
-  const db = path.join(server.dataDir, 'helpline.db');
-  return new Promise((resolve, reject) => {
-    const p = spawn('sqlite3', ['-cmd', '.timeout 5000', db, sql], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { err += c; });
-    p.once('error', reject);
-    p.once('exit', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`sqlite3 ${db} "${sql}" failed (exit ${code}): ${err}`));
-    });
-  });
-}
+export { dbQuery } from './harness.mjs';
 
 /** Runs tasks (functions returning promises) with at most `limit` in flight; returns the results in order. */
 export async function pool(tasks, limit) {

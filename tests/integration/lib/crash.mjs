@@ -9,7 +9,7 @@ import {
   api, describeRes, qs, postTicket, makePng, TINY_JPEG, TINY_PROGRESSIVE_JPEG, jpegWithExif,
   PNG_SIGNATURE, pngChunks, verifyPng, verifyJpegStructure, imageInfo, walkFiles,
 } from './harness.mjs';
-import { postMessage, sqlite } from './chat.mjs';
+import { postMessage, dbQuery } from './chat.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Images
@@ -100,15 +100,15 @@ export async function filesOnDisk(server) {
   return [...m.keys()].map((k) => k.split(path.sep).join('/')).sort();
 }
 
-/** Every stored_name and thumb_name of the attachments table (the sqlite3 CLI, read-only use). */
+/** Every stored_name and thumb_name of the attachments table (dbQuery: sqlite3 or psql, read-only use). */
 export async function dbFileNames(server) {
-  const out = await sqlite(server, 'SELECT stored_name FROM attachments UNION ALL SELECT thumb_name FROM attachments;');
+  const out = await dbQuery(server, 'SELECT stored_name FROM attachments UNION ALL SELECT thumb_name FROM attachments;');
   return out.split('\n').map((s) => s.trim()).filter(Boolean).sort();
 }
 
 /** {tickets, attachments, ticketsWithoutAttachments} counted in the database. */
 export async function dbCounts(server) {
-  const out = await sqlite(server, 'SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM attachments), '
+  const out = await dbQuery(server, 'SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM attachments), '
     + '(SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.ticket_id = t.id));');
   const [tickets, attachments, ticketsWithoutAttachments] = out.trim().split('|').map(Number);
   return { tickets, attachments, ticketsWithoutAttachments };

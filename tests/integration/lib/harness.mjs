@@ -1,6 +1,8 @@
 // Test harness for the Helpline HTTP integration suite.
 //
-// - startServer(): runs `helpline serve` on a fresh temp data dir and a free port.
+// - startServer(): runs `helpline serve` on a fresh temp data dir and a free port; with
+//   HELPLINE_TEST_PG_URL set, on a fresh PostgreSQL database too (see below).
+// - dbQuery(): SQL on a server's database, whichever it is (sqlite3 or psql CLI).
 // - createAgent(): `helpline user add --role agent ...` (password on stdin), then logs in.
 // - signup() / login() / api(): small HTTP client on node:http, so that the tests control
 //   every header (no automatic Origin, no cookie jar) and can see an early answer of the
@@ -39,6 +41,69 @@ const STOP_TIMEOUT_MS = 10_000;
 export const MiB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
+// The database under test
+//
+// By default every server has its own SQLite file in its data dir. With HELPLINE_TEST_PG_URL
+// (the admin database of a throwaway cluster, e.g. from scripts/pg.sh), startServer() creates
+// a fresh PostgreSQL database per server, points the binary at it with HELPLINE_DB (restarts
+// reuse it) and drops it in stop().
+
+export const PG_URL = process.env.HELPLINE_TEST_PG_URL || '';
+export const ON_POSTGRES = PG_URL !== '';
+
+/** Runs `psql URL -c SQL` (unaligned, no headers, '|' between columns, like sqlite3's default). */
+export function psql(url, sql) {
+  return runTool('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], `psql "${sql}"`);
+}
+
+function runTool(cmd, args, what) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c) => { out += c; });
+    p.stderr.on('data', (c) => { err += c; });
+    p.once('error', reject);
+    p.once('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${what} failed (exit ${code}): ${err}`));
+    });
+  });
+}
+
+let dbSeq = 0;
+async function createTestDatabase() {
+  dbSeq += 1;
+  // Only [a-z0-9_]: safe to put in the statement as an identifier.
+  const name = `helpline_it_${process.pid}_${dbSeq}_${crypto.randomBytes(4).toString('hex')}`;
+  await psql(PG_URL, `CREATE DATABASE ${name}`);
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return { name, url: u.toString() };
+}
+
+async function dropTestDatabase(name) {
+  if (process.env.HELPLINE_TEST_KEEP_DATA) return;
+  await psql(PG_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * Runs SQL on the server's database and returns the output rows as text ('|' between columns,
+ * one row per line): the sqlite3 CLI on DATA_DIR/helpline.db, or psql on the server's
+ * PostgreSQL database. For states the API cannot make; write SQL both dialects accept.
+ */
+export function dbQuery(server, sql) {
+  if (server.db) return psql(server.db.url, sql);
+  const db = path.join(server.dataDir, 'helpline.db');
+  return runTool('sqlite3', ['-cmd', '.timeout 5000', db, sql], `sqlite3 ${db} "${sql}"`);
+}
+
+/** Why a test that inspects the SQLite file itself does not run on PostgreSQL. */
+export function sqliteOnly(reason) {
+  return ON_POSTGRES ? `SQLite only (HELPLINE_TEST_PG_URL is set): ${reason}` : false;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Server process management
 
 const liveProcs = new Set();
@@ -70,7 +135,8 @@ function tail(s, n = 4000) {
  * Options: env (extra environment, or a function dataDir -> env), args (extra CLI args), port (default '0'; null = omit the
  * flag), bind (default '127.0.0.1'; null = omit), dataDirFlag (default true; false = omit
  * --data-dir, e.g. to test HELPLINE_DATA_DIR).
- * Returns { url, origin, port, dataDir, filesDir, output(), stop(), terminate(), kill9(), restart() }.
+ * Returns { url, origin, port, dataDir, filesDir, db, output(), stop(), terminate(), kill9(), restart() }
+ * (db: {name, url} of the server's PostgreSQL database, or null on SQLite).
  */
 export async function startServer({ env = {}, args = [], port = '0', bind = '127.0.0.1', dataDirFlag = true } = {}) {
   if (!fs.existsSync(BIN)) {
@@ -81,8 +147,19 @@ export async function startServer({ env = {}, args = [], port = '0', bind = '127
   // Every test signs up many users from 127.0.0.1: lift the per-address sign-up limit
   // unless the test sets it (tests of the limit itself do).
   env = { HELPLINE_SIGNUP_LIMIT: '1000000', ...env };
+  let db = null;
+  if (ON_POSTGRES && env.HELPLINE_DB === undefined) {
+    try {
+      db = await createTestDatabase();
+    } catch (e) {
+      await fsp.rm(dataDir, { recursive: true, force: true }).catch(() => {});
+      throw e;
+    }
+    env = { ...env, HELPLINE_DB: db.url };
+  }
   const server = {
     dataDir,
+    db,
     filesDir: path.join(dataDir, 'files'),
     url: null,
     origin: null,
@@ -178,12 +255,13 @@ export async function startServer({ env = {}, args = [], port = '0', bind = '127
     await launch();
     return server;
   };
-  /** SIGTERM, then removes the temp data dir. Returns the exit info of the process. */
+  /** SIGTERM, then removes the temp data dir (and drops the PostgreSQL database). Returns the exit info of the process. */
   server.stop = async () => {
     const r = await server.terminate();
     if (!process.env.HELPLINE_TEST_KEEP_DATA) {
       await fsp.rm(dataDir, { recursive: true, force: true });
     }
+    if (db) await dropTestDatabase(db.name);
     return r;
   };
 
@@ -192,6 +270,7 @@ export async function startServer({ env = {}, args = [], port = '0', bind = '127
   } catch (e) {
     await server.kill9().catch(() => {});
     await fsp.rm(dataDir, { recursive: true, force: true }).catch(() => {});
+    if (db) await dropTestDatabase(db.name).catch(() => {});
     throw e;
   }
   return server;
