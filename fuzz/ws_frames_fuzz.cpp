@@ -40,7 +40,7 @@ struct FakePeer : ws::Peer {
       if (t && t->is_int64() && t->as_int64() == watched_ticket) std::abort();  // leaked another's ticket
     }
   }
-  void Close() override {}
+  void Close(ws::CloseReason) override {}
   bool Congested() const override { return false; }
 };
 

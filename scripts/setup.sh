@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql libsodium-dev libvips-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
-  nodejs chromium curl ca-certificates
+  nodejs chromium curl ca-certificates nginx-light
 )
 # npm ships inside some nodejs builds (NodeSource); Debian's own nodejs needs the npm package.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)

@@ -2,10 +2,12 @@
 // `migrate` applies the schema and exits. Wires Config -> Store -> App -> server.
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <chrono>
 #include <iostream>
 #include <unordered_set>
 
@@ -66,7 +68,8 @@ int Serve(Config& config, const char* argv0) {
 
   // Files whose ticket was never committed (a crash mid-upload) are removed before serving.
   auto names = store->AllStoredFileNames();
-  int orphans = app.files.SweepOrphans(std::unordered_set<std::string>(names.begin(), names.end()));
+  int orphans = app.files.SweepOrphans(std::unordered_set<std::string>(names.begin(), names.end()),
+                                       std::chrono::seconds(config.OrphanGraceSeconds()));
   if (orphans > 0) spdlog::info("event=orphans_removed count={}", orphans);
 
   spdlog::info("event=start data_dir={} web_dir={} workers={}", config.data_dir, config.ResolvedWebDir(),
@@ -132,6 +135,15 @@ int main(int argc, char** argv) {
       ->envname("HELPLINE_WS_QUEUE_BYTES")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30))
       ->capture_default_str();
+  serve->add_option("--orphan-grace", config.orphan_grace_s,
+                    "Seconds a file no ticket names must be old before the start-up sweep removes it "
+                    "(default: 0 on SQLite, 3600 on PostgreSQL, where nodes may share the files folder)")
+      ->envname("HELPLINE_ORPHAN_GRACE")
+      ->check(CLI::Range(0, 365 * 86400));
+  serve->add_option("--trusted-proxy", config.trusted_proxies,
+                    "Address of a load balancer whose X-Forwarded-For names the client (repeat, or a comma list)")
+      ->envname("HELPLINE_TRUSTED_PROXIES")
+      ->delimiter(',');
   std::string categories;
   serve->add_option("--categories", categories, "Ticket categories as id:Name,id:Name")
       ->envname("HELPLINE_CATEGORIES");
@@ -152,6 +164,11 @@ int main(int argc, char** argv) {
   try {
     auth::InitCrypto();
     if (!categories.empty()) config.categories = ParseCategories(categories);
+    for (const auto& proxy : config.trusted_proxies) {
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, proxy.c_str(), buf) != 1 && inet_pton(AF_INET6, proxy.c_str(), buf) != 1)
+        throw std::invalid_argument("--trusted-proxy: not an IP address: " + proxy);
+    }
     if (*serve) return Serve(config, argv[0]);
     if (*add) return UserAdd(config, role, email, name);
     if (*migrate) {

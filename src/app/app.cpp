@@ -7,6 +7,7 @@
 #include "auth/password.hpp"
 #include "core/json.hpp"
 #include "http/static_files.hpp"
+#include "storage/postgres/pg_event_bus.hpp"
 
 namespace helpline {
 
@@ -32,9 +33,18 @@ http::Response NoContent() {
   return r;
 }
 
+namespace {
+std::unique_ptr<EventBus> MakeEventBus(const Config& cfg) {
+  if (cfg.OnPostgres()) return std::make_unique<pg::PgEventBus>(cfg.db_url);
+  return std::make_unique<LocalEventBus>();
+}
+}  // namespace
+
 App::App(const Config& cfg, Store& st)
     : config(cfg),
       store(st),
+      event_bus(MakeEventBus(cfg)),
+      bus(*event_bus),
       files(cfg.FilesDir()),
       auth(st, cfg.signup_limit),
       tickets(cfg, st, files, metrics),

@@ -48,7 +48,9 @@ class App {
   const Config& config;
   Store& store;
   Metrics metrics;
-  LocalEventBus bus;
+  // In-process with SQLite; across nodes through PostgreSQL otherwise (storage/postgres/pg_event_bus.hpp).
+  std::unique_ptr<EventBus> event_bus;
+  EventBus& bus;
   FileStore files;
   auth::AuthService auth;
   tickets::TicketService tickets;

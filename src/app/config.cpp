@@ -17,6 +17,12 @@ bool Config::HasCategory(std::string_view id) const {
   return false;
 }
 
+bool Config::IsTrustedProxy(const std::string& address) const {
+  for (const auto& p : trusted_proxies)
+    if (p == address) return true;
+  return false;
+}
+
 std::vector<Category> ParseCategories(const std::string& spec) {
   std::vector<Category> out;
   std::size_t start = 0;

@@ -85,8 +85,9 @@ void FileStore::Remove(std::string_view name) {
   fs::remove(root_ + "/" + std::string(name), ec);
 }
 
-int FileStore::SweepOrphans(const std::unordered_set<std::string>& keep) {
+int FileStore::SweepOrphans(const std::unordered_set<std::string>& keep, std::chrono::seconds min_age) {
   int removed = 0;
+  auto cutoff = fs::file_time_type::clock::now() - min_age;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root_, ec); it != fs::recursive_directory_iterator();
        it.increment(ec)) {
@@ -95,6 +96,10 @@ int FileStore::SweepOrphans(const std::unordered_set<std::string>& keep) {
     auto rel = fs::relative(it->path(), root_).generic_string();
     if (!keep.contains(rel)) {
       std::error_code rm;
+      if (min_age.count() > 0) {
+        auto written = fs::last_write_time(it->path(), rm);
+        if (rm || written > cutoff) continue;  // young: perhaps another node's upload about to commit
+      }
       if (fs::remove(it->path(), rm)) ++removed;
     }
   }

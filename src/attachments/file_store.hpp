@@ -3,6 +3,7 @@
 // uploaded file name is never part of a path. Writes are durable before the
 // database row that names them is committed; files with no row are orphans,
 // removed at start-up.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,8 +19,9 @@ class FileStore {
   std::string Write(std::string_view data, std::string_view extension);
   std::optional<std::string> Read(std::string_view name) const;
   void Remove(std::string_view name);
-  // Deletes every file whose name is not in `keep` (and any temporary file). Returns how many.
-  int SweepOrphans(const std::unordered_set<std::string>& keep);
+  // Deletes every file whose name is not in `keep` (and any temporary file) and that was
+  // last written at least `min_age` ago. Returns how many.
+  int SweepOrphans(const std::unordered_set<std::string>& keep, std::chrono::seconds min_age = std::chrono::seconds(0));
 
   // True when `name` has exactly the shape Write makes, so it cannot point elsewhere.
   static bool IsValidName(std::string_view name);

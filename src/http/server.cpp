@@ -50,6 +50,23 @@ struct ServerState {
   bool stopping = false;
 };
 
+// Who is asking: the peer, or, when the peer is a trusted proxy (nginx in front of several
+// nodes), the address the proxy appended to X-Forwarded-For. The last entry is the one the
+// proxy itself wrote; earlier ones come from the client and could be anything.
+template <typename Fields>
+std::string ClientAddress(const Config& config, const std::string& peer, const Fields& header) {
+  if (config.trusted_proxies.empty() || !config.IsTrustedProxy(peer)) return peer;
+  auto xff = header["X-Forwarded-For"];
+  if (xff.empty()) return peer;
+  auto comma = xff.rfind(',');
+  auto last = comma == std::string_view::npos ? xff : xff.substr(comma + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(std::string(last), ec);
+  return ec ? peer : addr.to_string();
+}
+
 template <typename Body>
 Request ToRequest(const bhttp::request<Body>& msg, std::string remote, bool& ok) {
   Request req;
@@ -104,7 +121,7 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
   } gauge{state.app.metrics};
 
   beast::error_code ec;
-  auto remote = socket.remote_endpoint(ec).address().to_string();
+  auto peer = socket.remote_endpoint(ec).address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (!state.stopping) {
@@ -126,6 +143,7 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
     }
     const auto& header = header_parser.get();
     const unsigned version = header.version();
+    const auto remote = ClientAddress(state.config, peer, header);
     auto target = boost::urls::parse_origin_form(header.target());
     std::string path = target ? std::string(target->path()) : std::string();
     auto traits = state.app.Traits(header.method_string(), path);
@@ -287,6 +305,7 @@ int RunServer(const Config& config, App& app) {
   asio::thread_pool pool(static_cast<std::size_t>(config.workers));
   asio::thread_pool heavy_pool(static_cast<std::size_t>(config.heavy_workers));
   ws::Hub hub(ioc, pool, app.store, app.writer, app.bus, app.metrics);
+  app.bus.Start();  // events from other nodes, now that the hub listens
   ServerState state{config, app, ioc, pool, heavy_pool, hub};
 
   tcp::endpoint endpoint(asio::ip::make_address(config.bind), static_cast<unsigned short>(config.port));
@@ -313,6 +332,7 @@ int RunServer(const Config& config, App& app) {
   asio::co_spawn(ioc, Accept(state, acceptor), asio::detached);
   hub.StartSessionSweep();
   ioc.run();
+  app.bus.Stop();  // before the hub it delivers to goes
   heavy_pool.join();
   pool.join();
   app.writer.Stop();  // commit what is queued while the hub it reports to still exists

@@ -58,7 +58,10 @@ void Hub::Disconnect(std::uint64_t id) {
   auto user_id = it->second.user.id;
   if (auto u = users_.find(user_id); u != users_.end()) {
     u->second.conns.erase(id);
-    if (u->second.conns.empty()) users_.erase(u);
+    if (u->second.conns.empty()) {
+      users_.erase(u);
+      unread_sent_.erase(user_id);
+    }
   }
   agent_conns_.erase(id);
   conns_.erase(it);
@@ -83,7 +86,7 @@ void Hub::OnFrame(std::uint64_t id, std::string_view text) {
   auto& conn = it->second;
   if (!Allow(conn)) {
     if (++conn.refusals > 200) {  // a flood at several times the rate: cut it off
-      if (auto p = conn.peer.lock()) p->Close();
+      if (auto p = conn.peer.lock()) p->Close(CloseReason::kSessionEnded);
       return;
     }
     SendError(id, "rate_limited", "Too many frames; slow down.", nullptr);
@@ -151,7 +154,7 @@ void Hub::Subscribe(std::uint64_t id, Conn& conn, std::int64_t ticket_id, std::i
   if (member.live) {  // a re-subscribe: not live again until its replay is done
     if (--room.online[conn.user.id] <= 0) {
       room.online.erase(conn.user.id);
-      BroadcastPresence(ticket_id, room);
+      LocalPresenceChanged(ticket_id, room);
     }
   }
   member = Member{};
@@ -263,13 +266,15 @@ void Hub::GoLive(std::uint64_t id, Conn& conn, std::int64_t ticket_id, Member& m
   member.live = true;
   auto& room = rooms_.at(ticket_id);
   bool newcomer = room.online[conn.user.id]++ == 0;
-  SendTo(id, MakeFrame({{"type", "subscribed"}, {"ticket_id", ticket_id}, {"presence", PresenceList(room)}}));
-  if (newcomer) BroadcastPresence(ticket_id, room);
-  // Who is typing right now, so a newcomer sees it too.
-  for (auto& [typist, timer] : room.typing) {
-    if (typist == conn.user.id) continue;
-    SendTo(id, MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
-                          {"user", {{"id", typist}, {"name", names_[typist]}}}, {"state", true}}));
+  SendTo(id, MakeFrame({{"type", "subscribed"}, {"ticket_id", ticket_id}, {"presence", PresenceList(ticket_id, room)}}));
+  if (newcomer) LocalPresenceChanged(ticket_id, room);
+  // Who is typing right now (here or on another node), so a newcomer sees it too.
+  for (const auto* typists : {&room.typing, &room.remote_typing}) {
+    for (auto& [typist, timer] : *typists) {
+      if (typist == conn.user.id) continue;
+      SendTo(id, MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
+                            {"user", {{"id", typist}, {"name", names_[typist]}}}, {"state", true}}));
+    }
   }
 }
 
@@ -295,7 +300,7 @@ void Hub::LeaveRoom(std::uint64_t id, Conn& conn, std::int64_t ticket_id) {
     if (--count <= 0) {
       room.online.erase(conn.user.id);
       SetTyping(ticket_id, room, conn.user.id, false);  // the typist left: tell the others
-      BroadcastPresence(ticket_id, room);
+      LocalPresenceChanged(ticket_id, room);
     }
   }
   if (room.members.empty()) {
@@ -335,7 +340,7 @@ void Hub::PostMessage(std::uint64_t id, Conn& conn, const bj::object& frame) {
         SendError(id, code, message, bj::value(client_id));
         if (session_over)
           if (auto c = conns_.find(id); c != conns_.end())
-            if (auto p = c->second.peer.lock()) p->Close();
+            if (auto p = c->second.peer.lock()) p->Close(CloseReason::kSessionEnded);
       });
       return;
     }
@@ -406,21 +411,115 @@ void Hub::SetTyping(std::int64_t ticket_id, Room& room, std::int64_t user_id, bo
   auto frame = MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
                           {"user", {{"id", user_id}, {"name", names_[user_id]}}}, {"state", state}});
   BroadcastToRoom(room, frame, user_id);
+  if (bus_.SpansNodes()) bus_.Publish(TypingChanged{bus_.NodeId(), ticket_id, user_id, names_[user_id], state});
 }
 
-bj::array Hub::PresenceList(const Room& room) const {
-  bj::array online;
+bj::array Hub::PresenceList(std::int64_t ticket_id, const Room& room) const {
+  // This node's users, then the other nodes' (a user on two nodes once), in user id order.
+  std::map<std::int64_t, bj::object> online;
   for (auto& [user_id, count] : room.online) {
     if (count <= 0) continue;
     auto u = users_.find(user_id);
     if (u == users_.end()) continue;
-    online.push_back({{"id", user_id}, {"name", u->second.user.name}, {"role", u->second.user.role}});
+    online.emplace(user_id, bj::object{{"id", user_id}, {"name", u->second.user.name}, {"role", u->second.user.role}});
   }
-  return online;
+  if (auto r = remote_online_.find(ticket_id); r != remote_online_.end())
+    for (const auto& [node, users] : r->second)
+      for (const auto& u : users) online.emplace(u.id, bj::object{{"id", u.id}, {"name", u.name}, {"role", u.role}});
+  bj::array list;
+  for (auto& [id, o] : online) list.push_back(std::move(o));
+  return list;
 }
 
 void Hub::BroadcastPresence(std::int64_t ticket_id, Room& room) {
-  BroadcastToRoom(room, MakeFrame({{"type", "presence"}, {"ticket_id", ticket_id}, {"online", PresenceList(room)}}), 0);
+  BroadcastToRoom(room,
+                  MakeFrame({{"type", "presence"}, {"ticket_id", ticket_id}, {"online", PresenceList(ticket_id, room)}}), 0);
+}
+
+void Hub::LocalPresenceChanged(std::int64_t ticket_id, Room& room) {
+  BroadcastPresence(ticket_id, room);
+  AnnouncePresence(ticket_id, room);
+}
+
+void Hub::AnnouncePresence(std::int64_t ticket_id, const Room& room) {
+  if (!bus_.SpansNodes()) return;
+  PresenceChanged ev{bus_.NodeId(), ticket_id, {}};
+  for (auto& [user_id, count] : room.online) {
+    if (count <= 0) continue;
+    if (auto u = users_.find(user_id); u != users_.end())
+      ev.online.push_back(PresenceUser{user_id, u->second.user.name, u->second.user.role});
+    if (ev.online.size() >= 50) break;  // a room's list, not a crowd's: it must fit one notification
+  }
+  bus_.Publish(ev);
+}
+
+// --- other nodes ---
+
+void Hub::OnRemoteTyping(const TypingChanged& ev) {
+  if (ev.origin == bus_.NodeId()) return;
+  auto r = rooms_.find(ev.ticket_id);
+  if (r == rooms_.end()) return;  // nobody here to tell
+  auto& room = r->second;
+  names_[ev.user_id] = ev.user_name;
+  auto t = room.remote_typing.find(ev.user_id);
+  if (ev.state) {
+    if (t == room.remote_typing.end())
+      t = room.remote_typing.emplace(ev.user_id, std::make_unique<asio::steady_timer>(io_)).first;
+    t->second->expires_after(kTypingTimeout);
+    t->second->async_wait([this, ticket_id = ev.ticket_id, user_id = ev.user_id](boost::system::error_code ec) {
+      if (ec) return;  // renewed, stopped, or the room is gone
+      if (auto r = rooms_.find(ticket_id); r != rooms_.end()) {
+        r->second.remote_typing.erase(user_id);
+        BroadcastToRoom(r->second,
+                        MakeFrame({{"type", "typing"}, {"ticket_id", ticket_id},
+                                   {"user", {{"id", user_id}, {"name", names_[user_id]}}}, {"state", false}}),
+                        user_id);
+      }
+    });
+  } else {
+    if (t == room.remote_typing.end()) return;
+    room.remote_typing.erase(t);
+  }
+  BroadcastToRoom(room,
+                  MakeFrame({{"type", "typing"}, {"ticket_id", ev.ticket_id},
+                             {"user", {{"id", ev.user_id}, {"name", ev.user_name}}}, {"state", ev.state}}),
+                  ev.user_id);
+}
+
+void Hub::OnRemotePresence(const PresenceChanged& ev) {
+  if (ev.origin == bus_.NodeId()) return;
+  auto& by_node = remote_online_[ev.ticket_id];
+  if (ev.online.empty()) by_node.erase(ev.origin);
+  else by_node[ev.origin] = ev.online;
+  if (by_node.empty()) remote_online_.erase(ev.ticket_id);
+  if (auto r = rooms_.find(ev.ticket_id); r != rooms_.end()) BroadcastPresence(ev.ticket_id, r->second);
+}
+
+void Hub::OnNodeGone(const std::string& node) {
+  std::vector<std::int64_t> changed;
+  for (auto it = remote_online_.begin(); it != remote_online_.end();) {
+    if (it->second.erase(node)) changed.push_back(it->first);
+    it = it->second.empty() ? remote_online_.erase(it) : std::next(it);
+  }
+  for (auto ticket_id : changed)
+    if (auto r = rooms_.find(ticket_id); r != rooms_.end()) BroadcastPresence(ticket_id, r->second);
+}
+
+void Hub::OnNodeJoined() {
+  // A node that just came (or came back) knows nothing of this one's rooms.
+  for (auto& [ticket_id, room] : rooms_)
+    if (!room.online.empty()) AnnouncePresence(ticket_id, room);
+}
+
+void Hub::ResyncClients() {
+  // This node may have missed messages and changes announced by the others. The clients
+  // know how to catch up exactly (subscribe with `after`, reload their lists): have them
+  // reconnect, rather than guess here what they lack.
+  spdlog::warn("event=ws_resync connections={}", conns_.size());
+  std::vector<std::shared_ptr<Peer>> peers;
+  for (auto& [id, conn] : conns_)
+    if (auto p = conn.peer.lock()) peers.push_back(p);
+  for (auto& p : peers) p->Close(CloseReason::kResync);
 }
 
 void Hub::BroadcastToRoom(Room& room, const Frame& frame, std::int64_t except_user) {
@@ -496,6 +595,11 @@ void Hub::FlushUnread() {
     }
     asio::post(io_, [this, out = std::move(out)] {
       for (auto [user_id, ticket_id, count, total] : out) {
+        if (!users_.contains(user_id)) continue;
+        auto& sent = unread_sent_[user_id];
+        auto last = sent.find(ticket_id);
+        if (last != sent.end() && last->second == std::pair{count, total}) continue;
+        sent[ticket_id] = {count, total};
         SendToUser(user_id, MakeFrame({{"type", "unread"}, {"ticket_id", ticket_id}, {"count", count},
                                        {"unread_total", total}}));
       }
@@ -567,7 +671,17 @@ void Hub::OnEvent(const Event& event) {
           for (auto& [id, conn] : conns_)
             if (conn.token_hash == e.token_hash)
               if (auto p = conn.peer.lock()) closing.push_back(p);
-          for (auto& p : closing) p->Close();
+          for (auto& p : closing) p->Close(CloseReason::kSessionEnded);
+        } else if constexpr (std::is_same_v<T, TypingChanged>) {
+          OnRemoteTyping(e);
+        } else if constexpr (std::is_same_v<T, PresenceChanged>) {
+          OnRemotePresence(e);
+        } else if constexpr (std::is_same_v<T, NodeGone>) {
+          OnNodeGone(e.node);
+        } else if constexpr (std::is_same_v<T, NodeJoined>) {
+          OnNodeJoined();
+        } else if constexpr (std::is_same_v<T, EventsMissed>) {
+          ResyncClients();
         }
       },
       event);

@@ -27,12 +27,16 @@ namespace helpline::ws {
 
 using Frame = std::shared_ptr<const std::string>;
 
+// Why the server closes a socket: the session ended (1008), or the client must
+// resynchronise because this node may have missed events (1012, "service restart").
+enum class CloseReason { kSessionEnded, kResync };
+
 // One client connection as the hub sees it (implemented by the WebSocket session).
 class Peer {
  public:
   virtual ~Peer() = default;
   virtual void Send(Frame frame) = 0;  // queues; a peer whose queue overflows closes itself
-  virtual void Close() = 0;
+  virtual void Close(CloseReason reason) = 0;
   // True while the peer's outbound queue is long: replays pause until it drains
   // (the peer then calls Hub::OnDrained), so a long history never overflows it.
   virtual bool Congested() const = 0;
@@ -84,6 +88,8 @@ class Hub {
     std::map<std::int64_t, int> online;  // user -> live connections in the room
     std::unordered_map<std::int64_t, std::unique_ptr<boost::asio::steady_timer>> typing;  // user -> expiry
     std::unordered_map<std::int64_t, std::uint64_t> typing_conn;  // user -> the connection that typed
+    // Typists on other nodes, each with its own expiry here (their node may die mid-word).
+    std::unordered_map<std::int64_t, std::unique_ptr<boost::asio::steady_timer>> remote_typing;
   };
   struct UserConns {
     User user;
@@ -116,9 +122,19 @@ class Hub {
   void SendToUser(std::int64_t user_id, const Frame& frame);
   void SendError(std::uint64_t id, std::string_view code, std::string_view message, const boost::json::value& ref);
   void BroadcastPresence(std::int64_t ticket_id, Room& room);
+  // The room's online users on this node changed: tell the room, and the other nodes.
+  void LocalPresenceChanged(std::int64_t ticket_id, Room& room);
+  void AnnouncePresence(std::int64_t ticket_id, const Room& room);
   void SetTyping(std::int64_t ticket_id, Room& room, std::int64_t user_id, bool state);
   void BroadcastToRoom(Room& room, const Frame& frame, std::int64_t except_user);
-  boost::json::array PresenceList(const Room& room) const;
+  boost::json::array PresenceList(std::int64_t ticket_id, const Room& room) const;
+
+  // What other nodes' hubs say (several nodes on one PostgreSQL; see events/event.hpp).
+  void OnRemoteTyping(const TypingChanged& event);
+  void OnRemotePresence(const PresenceChanged& event);
+  void OnNodeGone(const std::string& node);
+  void OnNodeJoined();
+  void ResyncClients();
   void LeaveRoom(std::uint64_t id, Conn& conn, std::int64_t ticket_id);
 
   boost::asio::io_context& io_;
@@ -135,8 +151,13 @@ class Hub {
   std::unordered_map<std::int64_t, UserConns> users_;
   std::unordered_set<std::uint64_t> agent_conns_;
   std::unordered_map<std::int64_t, std::string> names_;  // user id -> name, for presence and typing
+  // Who is in each ticket's room on the other nodes: ticket -> node -> users.
+  std::unordered_map<std::int64_t, std::map<std::string, std::vector<PresenceUser>>> remote_online_;
 
   std::set<std::pair<std::int64_t, std::int64_t>> unread_pending_;  // (user, ticket)
+  // The last (count, unread_total) sent per connected user and ticket: a recount that
+  // changed nothing (two events racing to the same flush) is not sent again.
+  std::unordered_map<std::int64_t, std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>>> unread_sent_;
   bool unread_in_flight_ = false;
   bool unread_flush_posted_ = false;
 

@@ -49,9 +49,12 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
 
   bool Congested() const override { return queued_bytes_ > limits_.max_queued_bytes / 4; }
 
-  void Close() override {
+  void Close(CloseReason reason) override {
     if (closing_) return;
     closing_ = true;
+    close_reason_ = reason == CloseReason::kResync
+                        ? websocket::close_reason(websocket::close_code::service_restart, "resync")
+                        : websocket::close_reason(websocket::close_code::policy_error, "session ended");
     if (!writing_) CloseHandshake();
   }
 
@@ -84,7 +87,7 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
 
   void CloseHandshake() {
     writing_ = true;  // the close frame is a write
-    ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "session ended"),
+    ws_.async_close(close_reason_,
                     [self = shared_from_this()](beast::error_code) { self->Abort(); });
   }
 
@@ -115,6 +118,7 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
+  websocket::close_reason close_reason_{websocket::close_code::policy_error, "session ended"};
 };
 
 }  // namespace

@@ -37,7 +37,9 @@ const customers = []; // {idx, auth, chatTicketId}
 const images = makeImagePool();
 
 before(async () => {
-  server = await startServer();
+  // One node owns this data folder: orphans go at once (on PostgreSQL the default waits an hour,
+  // in case other nodes share the folder; see docs/deploy.md).
+  server = await startServer({ env: { HELPLINE_ORPHAN_GRACE: '0' } });
   for (let i = 0; i < CUSTOMERS; i++) {
     const auth = await signup(server.url, { name: `Crash Customer ${i}` });
     const t = await createTicket(server.url, { token: auth.token }, { subject: `chat ticket of customer ${i}` });

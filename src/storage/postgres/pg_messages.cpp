@@ -11,22 +11,6 @@ namespace helpline::pg {
 
 namespace {
 
-constexpr const char* kMessageSelect =
-    "SELECT m.id, m.ticket_id, m.kind, m.author_id, u.name, u.role, m.body, m.client_id, m.created_at "
-    "FROM messages m LEFT JOIN users u ON u.id = m.author_id ";
-
-Message ReadMessage(const Rows& r, int row) {
-  Message m;
-  m.id = r.Int(row, 0);
-  m.ticket_id = r.Int(row, 1);
-  m.kind = r.Text(row, 2);
-  if (!r.IsNull(row, 3)) m.author = Author{r.Int(row, 3), r.Text(row, 4), r.Text(row, 5)};
-  m.body = r.Text(row, 6);
-  m.client_id = r.OptText(row, 7);
-  m.created_at = r.Int(row, 8);
-  return m;
-}
-
 std::optional<TicketAccess> ReadAccess(Connection& conn, std::int64_t ticket_id) {
   Params p;
   auto r = conn.Query("SELECT id, customer_id, agent_id, status, priority FROM tickets WHERE id = " + p.Int(ticket_id), p);
@@ -35,6 +19,20 @@ std::optional<TicketAccess> ReadAccess(Connection& conn, std::int64_t ticket_id)
 }
 
 }  // namespace
+
+void NotifyMessages(Connection& conn, const std::vector<std::int64_t>& ids) {
+  // A NOTIFY payload holds under 8000 bytes: 400 ids of up to 19 digits fit with room to spare.
+  constexpr std::size_t kPerNotify = 400;
+  for (std::size_t from = 0; from < ids.size(); from += kPerNotify) {
+    std::string payload;
+    for (std::size_t i = from; i < std::min(ids.size(), from + kPerNotify); ++i) {
+      if (!payload.empty()) payload += ',';
+      payload += std::to_string(ids[i]);
+    }
+    Params p;
+    conn.Query("SELECT pg_notify('" + std::string(kMessagesChannel) + "', " + p.Text(payload) + ")", p);
+  }
+}
 
 std::optional<TicketAccess> PgStore::GetTicketAccess(std::int64_t ticket_id) {
   auto conn = pool_.Acquire();
@@ -69,6 +67,9 @@ std::optional<std::vector<Message>> PgStore::ApplyTicketChange(const TicketChang
     conn->Query("UPDATE tickets SET last_message_at = " + q.Int(now) + ", last_message_id = " + q.Int(stored.back().id) +
                     " WHERE id = " + q.Int(c.ticket_id),
                 q);
+    std::vector<std::int64_t> ids;
+    for (const auto& m : stored) ids.push_back(m.id);
+    NotifyMessages(*conn, ids);
   }
   tx.Commit();
   return stored;
@@ -140,6 +141,10 @@ std::vector<Result<AppendResult>> PgStore::AppendMessages(const std::vector<NewM
     }
     results.push_back(AppendResult{std::move(*stored), created, *access});
   }
+  std::vector<std::int64_t> created;
+  for (const auto& r : results)
+    if (r && r->created) created.push_back(r->message.id);
+  NotifyMessages(*conn, created);
   tx.Commit();  // one commit (one WAL flush) for the whole batch
   return results;
 }

@@ -39,6 +39,29 @@ inline Ticket ReadTicket(const Rows& r, int row) {
   return t;
 }
 
+// A message with its author's name and role: the columns ReadMessage reads first.
+inline constexpr const char* kMessageSelect =
+    "SELECT m.id, m.ticket_id, m.kind, m.author_id, u.name, u.role, m.body, m.client_id, m.created_at "
+    "FROM messages m LEFT JOIN users u ON u.id = m.author_id ";
+
+inline Message ReadMessage(const Rows& r, int row) {
+  Message m;
+  m.id = r.Int(row, 0);
+  m.ticket_id = r.Int(row, 1);
+  m.kind = r.Text(row, 2);
+  if (!r.IsNull(row, 3)) m.author = Author{r.Int(row, 3), r.Text(row, 4), r.Text(row, 5)};
+  m.body = r.Text(row, 6);
+  m.client_id = r.OptText(row, 7);
+  m.created_at = r.Int(row, 8);
+  return m;
+}
+
+// The channel on which the store announces committed chat messages, from inside the
+// committing transaction, so every listener hears them in commit order
+// (pg_event_bus.cpp). The payload is their ids, comma-separated.
+inline constexpr const char* kMessagesChannel = "helpline_messages";
+void NotifyMessages(Connection& conn, const std::vector<std::int64_t>& ids);
+
 // ORDER BY for each sort.
 inline const char* OrderSql(TicketSort sort) {
   switch (sort) {
