@@ -6,14 +6,20 @@
 // other side's receipt. Then N idle connections and the server's memory per connection.
 //
 //   node bench/chat_bench.mjs [--rooms 200] [--agents 40] [--rate 2000] [--seconds 10] [--idle 10000]
+//                             [--pg postgresql://ADMIN_URL [--nodes 2]]
+// --pg: on a fresh PostgreSQL database of that cluster (dropped afterwards) instead of SQLite;
+// --nodes 2: two nodes on it sharing one data folder, customers on the first, agents on the second.
 import WebSocket from 'ws';
-import { startServer, addAgent, signup, createTicket, percentiles, fmt, metrics } from './lib.mjs';
+import { startServer, addAgent, signup, createTicket, percentiles, fmt, metrics, createPgDatabase } from './lib.mjs';
 
-const arg = (name, dflt) => {
+const argText = (name, dflt) => {
   const i = process.argv.indexOf('--' + name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  return i > 0 ? process.argv[i + 1] : dflt;
 };
+const arg = (name, dflt) => Number(argText(name, dflt));
 const ROOMS = arg('rooms', 200), AGENTS = arg('agents', 40), RATE = arg('rate', 2000), SECONDS = arg('seconds', 10), IDLE = arg('idle', 10000);
+const PG = argText('pg', ''), NODES = arg('nodes', 1);
+if (NODES > 1 && !PG) { console.error('--nodes 2 needs --pg'); process.exit(2); }
 
 function connect(url, token) {
   return new Promise((resolve, reject) => {
@@ -23,9 +29,9 @@ function connect(url, token) {
   });
 }
 
-async function chat(server) {
+async function chat(server, agentServer) {
   const agentTokens = [];
-  for (let a = 0; a < AGENTS; a++) agentTokens.push(await addAgent(server, `bench-agent-${a}@example.com`));
+  for (let a = 0; a < AGENTS; a++) agentTokens.push(await addAgent(agentServer, `bench-agent-${a}@example.com`));
   const rooms = [];
   for (let i = 0; i < ROOMS; i += 20) {  // sign-ups hash passwords: 20 at a time
     const batch = await Promise.all(Array.from({ length: Math.min(20, ROOMS - i) }, async (_, j) => {
@@ -62,7 +68,7 @@ async function chat(server) {
   const senders = [];  // one per room and side: {ws, room, side, ticket}
   const agentSockets = [];
   for (let a = 0; a < AGENTS; a++) {
-    const ws = await connect(server.url, agentTokens[a]);
+    const ws = await connect(agentServer.url, agentTokens[a]);
     listen(ws, 'agent');
     agentSockets.push(ws);
   }
@@ -106,9 +112,13 @@ async function chat(server) {
     if (c > 1) doubled++;
   }
   for (const s of sockets) s.ws.close();
-  const m = await metrics(server.url);
-  const batches = m.helpline_message_batches_total;
-  console.log(`  server: ${batches} group commits, ${(total / batches).toFixed(1)} messages and ${(m.helpline_message_batch_microseconds_total / batches / 1000).toFixed(2)} ms each on average`);
+  let batches = 0, batchUs = 0;
+  for (const node of new Set([server, agentServer])) {
+    const m = await metrics(node.url);
+    batches += m.helpline_message_batches_total;
+    batchUs += m.helpline_message_batch_microseconds_total;
+  }
+  console.log(`  server: ${batches} group commits, ${(total / batches).toFixed(1)} messages and ${(batchUs / batches / 1000).toFixed(2)} ms each on average`);
   return { total, sendSeconds, acks, errors, lost, doubled, ack: percentiles(ackLat), delivery: percentiles(delivLat) };
 }
 
@@ -125,10 +135,14 @@ async function idle(server) {
   return { connections: sockets.length, beforeMiB: before / 1024, afterMiB: after / 1024, perConnKiB: (after - before) / sockets.length };
 }
 
-const server = await startServer(['--min-screenshots', '0']);
+const db = PG ? createPgDatabase(PG) : null;
+const env = db ? { HELPLINE_DB: db.url } : {};
+const server = await startServer(['--min-screenshots', '0'], env);
+const second = NODES > 1 ? await startServer(['--min-screenshots', '0'], env, { dataDir: server.dataDir }) : null;
 try {
-  const c = await chat(server);
-  console.log(`chat: ${ROOMS} rooms (${AGENTS} agents), ${RATE} msg/s open-loop for ${SECONDS} s (${c.total} messages, sent in ${c.sendSeconds.toFixed(1)} s)`);
+  const c = await chat(server, second || server);
+  const where = `${db ? 'PostgreSQL' : 'SQLite'}, ${NODES} node${NODES > 1 ? 's (customers on one, agents on the other)' : ''}`;
+  console.log(`chat (${where}): ${ROOMS} rooms (${AGENTS} agents), ${RATE} msg/s open-loop for ${SECONDS} s (${c.total} messages, sent in ${c.sendSeconds.toFixed(1)} s)`);
   console.log(`  send -> ack      p50 ${fmt(c.ack.p50)}  p99 ${fmt(c.ack.p99)}  max ${fmt(c.ack.max)}  (${c.acks} acks)`);
   console.log(`  send -> delivery p50 ${fmt(c.delivery.p50)}  p99 ${fmt(c.delivery.p99)}  max ${fmt(c.delivery.max)}`);
   console.log(`  lost ${c.lost}  doubled ${c.doubled}  error frames ${c.errors}`);
@@ -137,5 +151,7 @@ try {
     console.log(`idle: ${i.connections} WebSocket connections; server RSS ${i.beforeMiB.toFixed(1)} MiB -> ${i.afterMiB.toFixed(1)} MiB (${i.perConnKiB.toFixed(1)} KiB per connection)`);
   }
 } finally {
+  if (second) await second.stop();
   await server.stop();
+  if (db) db.drop();
 }

@@ -3,14 +3,17 @@
 // deep keyset page (after walking 40 pages), each requested REPS times over HTTP
 // against the real server; p50 and p99 in milliseconds.
 //
-//   node bench/dashboard_bench.mjs DATA_DIR   (a data folder filled by bench/load_tickets.py)
+//   node bench/dashboard_bench.mjs DATA_DIR              (a data folder filled by bench/load_tickets.py)
+//   node bench/dashboard_bench.mjs DATA_DIR --db postgresql://...   (a database filled by load_tickets.py --pg)
 import { startServerOn, percentiles, fmt } from './lib.mjs';
 
 const dataDir = process.argv[2];
-if (!dataDir) { console.error('usage: node bench/dashboard_bench.mjs DATA_DIR'); process.exit(2); }
+if (!dataDir) { console.error('usage: node bench/dashboard_bench.mjs DATA_DIR [--db postgresql://...]'); process.exit(2); }
+const dbAt = process.argv.indexOf('--db');
+const env = dbAt > 0 ? { HELPLINE_DB: process.argv[dbAt + 1] } : {};
 const REPS = 20, DEEP = 40;
 
-const server = await startServerOn(dataDir);
+const server = await startServerOn(dataDir, env);
 const token = await server.agentToken();
 const get = async (path) => {
   const t0 = performance.now();

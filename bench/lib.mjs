@@ -8,10 +8,25 @@ import { fileURLToPath } from 'node:url';
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bin = process.env.HELPLINE_BIN || join(repo, 'build/dev/helpline');
 
-export async function startServer(args = [], env = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'helpline-bench-'));
+// A fresh PostgreSQL database on the cluster of `adminUrl` (psql); returns {url, drop()}.
+export function createPgDatabase(adminUrl) {
+  const name = `helpline_bench_${process.pid}_${Date.now()}`;
+  execFileSync('psql', ['-X', '-q', '-d', adminUrl, '-c', `CREATE DATABASE ${name}`]);
+  const u = new URL(adminUrl);
+  u.pathname = '/' + name;
+  return {
+    url: u.toString(),
+    drop() { execFileSync('psql', ['-X', '-q', '-d', adminUrl, '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); },
+  };
+}
+
+// Starts `helpline serve` on a new temp data folder, or on `shared.dataDir` (a second node
+// of the same installation: then the folder is not removed by stop()).
+export async function startServer(args = [], env = {}, shared = null) {
+  const dataDir = shared?.dataDir || mkdtempSync(join(tmpdir(), 'helpline-bench-'));
+  env = { ...process.env, HELPLINE_SIGNUP_LIMIT: '1000000', ...env };
   const child = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, HELPLINE_SIGNUP_LIMIT: '1000000', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -26,7 +41,7 @@ export async function startServer(args = [], env = {}) {
     setTimeout(() => reject(new Error('server did not start: ' + out)), 20000);
   });
   return {
-    url, dataDir, pid: child.pid,
+    url, dataDir, env, pid: child.pid,
     rssKiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(status.match(/VmRSS:\s+(\d+)/)[1]);
@@ -34,14 +49,14 @@ export async function startServer(args = [], env = {}) {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!shared) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 export function addAgent(server, email, password = 'benchmark-password') {
   execFileSync(bin, ['user', 'add', '--role', 'agent', '--email', email, '--name', 'Agent ' + email.split('@')[0],
-    '--data-dir', server.dataDir], { input: password + '\n' });
+    '--data-dir', server.dataDir], { input: password + '\n', env: server.env });
   return login(server.url, email, password);
 }
 
@@ -89,8 +104,10 @@ export async function metrics(url) {
 }
 
 // Starts the server on an existing data folder (kept afterwards) with a fresh agent to query as.
-export async function startServerOn(dataDir) {
-  const child = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+// With HELPLINE_DB in `env` (postgresql://...), on that database instead of DATA_DIR/helpline.db.
+export async function startServerOn(dataDir, env = {}) {
+  env = { ...process.env, ...env };
+  const child = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => { out += d; const m = out.match(/listening on (http:\/\/[\d.]+:\d+)/); if (m) resolve(m[1]); };
@@ -103,7 +120,7 @@ export async function startServerOn(dataDir) {
     url,
     async agentToken() {
       execFileSync(bin, ['user', 'add', '--role', 'agent', '--email', email, '--name', 'Bench', '--data-dir', dataDir],
-        { input: 'benchmark-password\n' });
+        { input: 'benchmark-password\n', env });
       return login(url, email);
     },
     async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },

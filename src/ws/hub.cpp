@@ -516,6 +516,7 @@ void Hub::ResyncClients() {
   // know how to catch up exactly (subscribe with `after`, reload their lists): have them
   // reconnect, rather than guess here what they lack.
   spdlog::warn("event=ws_resync connections={}", conns_.size());
+  remote_online_.clear();  // perhaps stale too: the others announce their rooms again on our hello
   std::vector<std::shared_ptr<Peer>> peers;
   for (auto& [id, conn] : conns_)
     if (auto p = conn.peer.lock()) peers.push_back(p);

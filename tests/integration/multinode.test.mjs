@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, createAgent, createTicket, api, signup, ON_POSTGRES, sleep } from './lib/harness.mjs';
-import { connectWs, allMessages, clientId, markRead, aboutTicket } from './lib/chat.mjs';
+import { connectWs, allMessages, clientId, markRead, aboutTicket, dbQuery } from './lib/chat.mjs';
 
 const NEEDS_PG = ON_POSTGRES ? false : 'several nodes need PostgreSQL: this runs in the PostgreSQL pass of scripts/test.sh (HELPLINE_TEST_PG_URL)';
 const SLOW = 15_000; // a killed node is declared gone after 6 s of silence
@@ -128,6 +128,41 @@ test('a log-out on node A closes the same session\'s socket on node B', { skip: 
   const info = await Promise.race([wb.closed, sleep(SLOW).then(() => null)]);
   assert.ok(info, 'the socket on B was closed after the log-out on A');
   assert.equal(info.code, 1008);
+});
+
+test('the nodes\' link to PostgreSQL breaks: their clients are told to resync (1012), and live chat resumes', { skip: NEEDS_PG }, async () => {
+  const wa = await connectWs(A, { token: customer.token }, { label: 'customer@A' });
+  const wb = await connectWs(B, { token: agent.token }, { label: 'agent@B' });
+  await wa.subscribe(T);
+  await wb.subscribe(T);
+  // What a PostgreSQL restart or a network cut does to the listening connections of both nodes.
+  const killed = await dbQuery(A, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    + "WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+  assert.equal(Number(killed.trim()), 2, 'one listening connection per node');
+  for (const ws of [wa, wb]) {
+    const info = await Promise.race([ws.closed, sleep(SLOW).then(() => null)]);
+    assert.ok(info, `${ws.label} was closed so that it resyncs`);
+    assert.equal(info.code, 1012, `${ws.label}: close code`);
+  }
+  // The clients reconnect and resume; the nodes hear each other again.
+  const wa2 = await connectWs(A, { token: customer.token }, { label: 'customer@A again' });
+  const wb2 = await connectWs(B, { token: agent.token }, { label: 'agent@B again' });
+  try {
+    await wa2.subscribe(T);
+    await wb2.subscribe(T);
+    const deadline = Date.now() + SLOW;
+    let arrived = false;
+    for (let i = 0; !arrived && Date.now() < deadline; i++) {
+      const ack = await wb2.sendMessage(T, `after the cut ${i}`, clientId('cut'));
+      assert.equal(ack.type, 'ack');
+      arrived = await wa2.next((f) => f.type === 'message' && f.message.id === ack.message_id, { timeout: 2000 })
+        .then(() => true, () => false);
+    }
+    assert.ok(arrived, 'a message from B reaches A live again');
+  } finally {
+    await wa2.close();
+    await wb2.close();
+  }
 });
 
 test('node A is killed: presence ends on B, the customer reconnects to B and loses nothing', { skip: NEEDS_PG }, async () => {

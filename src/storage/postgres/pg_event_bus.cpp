@@ -317,7 +317,8 @@ void PgEventBus::ListenLoop() {
             OnNodeEvent(type, origin);
             continue;
           }
-          nodes_.insert_or_assign(origin, Clock::now());  // any word from a node shows it is alive
+          // Any word from a node shows it is alive; a node first heard of here gets our presence.
+          if (nodes_.insert_or_assign(origin, Clock::now()).second) Deliver(NodeJoined{origin});
           if (auto ev = Decode(payload)) Deliver(*ev);
         }
         if (!ids.empty()) DeliverMessages(*fetch, ids);
