@@ -40,6 +40,31 @@ RANK = {p: i for i, p in enumerate(PRIORITIES)}
 STATUSES = ["open"] * 8 + ["in_progress"] * 7 + ["resolved"] * 15 + ["closed"] * 70
 
 
+SPAN_MS = 3 * 365 * 24 * 3600 * 1000  # three years of tickets
+
+
+def ticket_row(i, agents, customers):
+    """Ticket number i (its fields, by name) and its messages' (author, body, created_at)."""
+    row = texts[i % len(texts)]
+    created = now - SPAN_MS + (SPAN_MS * i) // args.tickets
+    status = rng.choice(STATUSES)
+    agent = None if status == "open" else rng.choice(agents)
+    priority = rng.choice(PRIORITIES)
+    updated = created + rng.randint(0, 7 * 24 * 3600 * 1000)
+    customer = rng.choice(customers)
+    t = dict(customer_id=customer, agent_id=agent, subject=f"{row['subject']} #{i}",
+             description=row["description"][:10000], category=rng.choice(CATEGORIES), priority=priority,
+             priority_rank=RANK[priority], status=status, created_at=created, updated_at=updated,
+             last_message_at=updated if args.messages else None)
+    messages = [(agent if (m % 2 and agent) else customer,
+                 f"Message {m} about ticket {i}: please check the statement.", created + m * 60000)
+                for m in range(args.messages)]
+    return t, messages
+
+TICKET_COLUMNS = ["customer_id", "agent_id", "subject", "description", "category", "priority", "priority_rank",
+                  "status", "created_at", "updated_at", "last_message_at"]
+
+
 def load_pg():
     """The same data as the SQLite path, streamed into PostgreSQL with COPY (ids given explicitly)."""
     import io
@@ -72,33 +97,18 @@ def load_pg():
         users.append((c, f"bulk-customer-{i}@example.com", f"Customer {i}", "customer", hash_, now))
     copy("users", ["id", "email", "name", "role", "password_hash", "created_at"], users)
     start = time.time()
-    span_ms = 3 * 365 * 24 * 3600 * 1000
     BATCH = 50000
     mid = mid0
     for base in range(0, args.tickets, BATCH):
         trows, mrows = [], []
         for i in range(base, min(base + BATCH, args.tickets)):
-            row = texts[i % len(texts)]
             tid = tid0 + 1 + i
-            created = now - span_ms + (span_ms * i) // args.tickets
-            status = rng.choice(STATUSES)
-            agent = None if status == "open" else rng.choice(agents)
-            priority = rng.choice(PRIORITIES)
-            updated = created + rng.randint(0, 7 * 24 * 3600 * 1000)
-            customer = rng.choice(customers)
-            category = rng.choice(CATEGORIES)
-            last_mid = 0
-            for m in range(args.messages):
+            t, messages = ticket_row(i, agents, customers)
+            for author, body, at in messages:
                 mid += 1
-                last_mid = mid
-                author = agent if (m % 2 and agent) else customer
-                mrows.append((mid, tid, "text", author, author,
-                              f"Message {m} about ticket {i}: please check the statement.", None, created + m * 60000))
-            trows.append((tid, customer, agent, f"{row['subject']} #{i}", row["description"][:10000], category,
-                          priority, RANK[priority], status, created, updated,
-                          updated if args.messages else None, last_mid))
-        copy("tickets", ["id", "customer_id", "agent_id", "subject", "description", "category", "priority",
-                         "priority_rank", "status", "created_at", "updated_at", "last_message_at", "last_message_id"], trows)
+                mrows.append((mid, tid, "text", author, author, body, None, at))
+            trows.append((tid, *(t[c] for c in TICKET_COLUMNS), mid if messages else 0))
+        copy("tickets", ["id", *TICKET_COLUMNS, "last_message_id"], trows)
         copy("messages", ["id", "ticket_id", "kind", "author_id", "sender_id", "body", "client_id", "created_at"], mrows)
         done = min(base + BATCH, args.tickets)
         if done % 100000 == 0 or done == args.tickets:
@@ -135,32 +145,18 @@ for i in range(20000):
 db.commit()
 
 start = time.time()
-span_ms = 3 * 365 * 24 * 3600 * 1000  # three years of tickets
 BATCH = 5000
 for base in range(0, args.tickets, BATCH):
     cur.execute("BEGIN")
     for i in range(base, min(base + BATCH, args.tickets)):
-        row = texts[i % len(texts)]
-        created = now - span_ms + (span_ms * i) // args.tickets
-        status = rng.choice(STATUSES)
-        agent = None if status == "open" else rng.choice(agents)
-        priority = rng.choice(PRIORITIES)
-        updated = created + rng.randint(0, 7 * 24 * 3600 * 1000)
-        customer = rng.choice(customers)
-        cur.execute(
-            "INSERT INTO tickets(customer_id, agent_id, subject, description, category, priority, priority_rank, "
-            "status, created_at, updated_at, last_message_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (customer, agent, f"{row['subject']} #{i}", row["description"][:10000],
-             rng.choice(CATEGORIES), priority, RANK[priority], status, created, updated,
-             updated if args.messages else None))
+        t, messages = ticket_row(i, agents, customers)
+        cur.execute(f"INSERT INTO tickets({', '.join(TICKET_COLUMNS)}) VALUES ({','.join('?' * len(TICKET_COLUMNS))})",
+                    tuple(t[c] for c in TICKET_COLUMNS))
         tid = cur.lastrowid
-        for m in range(args.messages):
-            author = agent if (m % 2 and agent) else customer
+        for author, body, at in messages:
             cur.execute(
                 "INSERT INTO messages(ticket_id, kind, author_id, sender_id, body, client_id, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (tid, "text", author, author, f"Message {m} about ticket {i}: please check the statement.",
-                 None, created + m * 60000))
+                "VALUES (?,?,?,?,?,?,?)", (tid, "text", author, author, body, None, at))
     db.commit()
     done = min(base + BATCH, args.tickets)
     if done % 100000 == 0 or done == args.tickets:
