@@ -141,6 +141,11 @@ test('keyboard only: log in, then create a ticket with a screenshot', { timeout:
     await page.keyboard.press('ArrowDown'); // the second category
     await tabTo(page, 'Priority', 1);
     await page.keyboard.press('ArrowDown'); // Normal -> High
+    // Playwright turns on file-chooser interception only once something listens for it, and a
+    // key press sent in the same breath can beat that switch (then the chooser never reports):
+    // listen first and let one round trip pass.
+    page.on('filechooser', () => {});
+    await page.evaluate(() => 0);
     await tabTo(page, 'Screenshots', 1);
     // Space on the file control opens the file chooser, where the file is picked.
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);

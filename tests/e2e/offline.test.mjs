@@ -46,7 +46,7 @@ test('a message sent while offline is shown pending, then delivered exactly once
   await cPage.getByLabel('Message', { exact: true }).waitFor();
   await aPage.getByLabel('Message', { exact: true }).waitFor();
   // both in the room (presence), and one message each way to prove the link
-  await aPage.getByText('Customer Casey Customer is online').waitFor();
+  await aPage.getByText('Casey Customer (customer) is online').waitFor();
   await sendChat(cPage, 'before going offline');
   await aPage.locator('.chat__list').getByText('before going offline').waitFor();
 

@@ -63,10 +63,6 @@ export function linkify(text) {
   return nodes;
 }
 
-function roleName(role) {
-  return role === 'agent' ? 'Agent' : role === 'customer' ? 'Customer' : '';
-}
-
 function joinNames(names) {
   if (names.length <= 1) return names.join('');
   if (names.length === 2) return `${names[0]} and ${names[1]}`;
@@ -132,9 +128,21 @@ export function mountChat(section, { ticket: initialTicket, user, ctx, onPresenc
   });
   const hintId = `${textarea.id}-hint`;
   const errorId = `${textarea.id}-error`;
-  const hintEl = h('p', { class: 'hint', id: hintId }, 'Enter sends, Shift+Enter starts a new line.');
+  const hintEl = h('p', { class: 'hint composer__hint', id: hintId }, 'Enter sends, Shift+Enter starts a new line.');
   const errorEl = h('p', { class: 'field-error', id: errorId });
-  textarea.setAttribute('aria-describedby', hintId);
+  // The keyboard hint means nothing on a touch screen: app.css hides it there
+  // (same media query), and then the textarea is not described by it either.
+  const touchOnly = typeof window.matchMedia === 'function'
+    ? window.matchMedia('(hover: none) and (pointer: coarse)') : null;
+  const describeTextarea = () => {
+    const ids = [];
+    if (!(touchOnly && touchOnly.matches)) ids.push(hintId);
+    if (errorEl.textContent) ids.push(errorId);
+    if (ids.length) textarea.setAttribute('aria-describedby', ids.join(' '));
+    else textarea.removeAttribute('aria-describedby');
+  };
+  describeTextarea();
+  if (touchOnly) touchOnly.addEventListener('change', describeTextarea);
   const sendBtn = h('button', { type: 'submit', class: 'btn btn--primary composer__send' }, 'Send');
   const composer = h('form', { class: 'composer', novalidate: true },
     h('label', { for: textarea.id, class: 'composer__label' }, 'Message'),
@@ -533,18 +541,22 @@ export function mountChat(section, { ticket: initialTicket, user, ctx, onPresenc
     let text;
     let on;
     if (me && me.role === 'agent') {
+      // "Casey Customer (customer) is online": the name first, the role after it
       const c = ticket.customer || {};
       on = others.some((u) => u.id === c.id || (c.id == null && u.role === 'customer'));
-      text = `${c.name ? `Customer ${c.name}` : 'Customer'} is ${on ? 'online' : 'offline'}`;
+      text = `${c.name ? `${c.name} (customer)` : 'The customer'} is ${on ? 'online' : 'offline'}`;
       const agents = others.filter((u) => u.role === 'agent').map((u) => u.name);
       if (agents.length) text += ` · ${joinNames(agents)} also here`;
     } else {
+      // "Alex Agent (agent) is online": the name first, the role after it
       const agents = others.filter((u) => u.role === 'agent');
       on = agents.length > 0;
       if (on) {
-        text = `${agents.length === 1 ? 'Agent' : 'Agents'} ${joinNames(agents.map((u) => u.name))} ${agents.length === 1 ? 'is' : 'are'} online`;
+        text = agents.length === 1
+          ? `${agents[0].name} (agent) is online`
+          : `${joinNames(agents.map((u) => u.name))} (agents) are online`;
       } else if (ticket.agent) {
-        text = `Agent ${ticket.agent.name} is offline`;
+        text = `${ticket.agent.name} (agent) is offline`;
       } else {
         text = 'No agent is online';
       }
@@ -616,7 +628,7 @@ export function mountChat(section, { ticket: initialTicket, user, ctx, onPresenc
 
   function setError(msg) {
     errorEl.replaceChildren(...(msg ? [h('span', null, msg)] : []));
-    textarea.setAttribute('aria-describedby', msg ? `${hintId} ${errorId}` : hintId);
+    describeTextarea();
     if (msg) textarea.setAttribute('aria-invalid', 'true');
     else textarea.removeAttribute('aria-invalid');
   }
@@ -724,6 +736,7 @@ export function mountChat(section, { ticket: initialTicket, user, ctx, onPresenc
       for (const id of [...typers.keys()]) stopTyper(id);
       if (io) io.disconnect();
       document.removeEventListener('visibilitychange', onVisibility);
+      if (touchOnly) touchOnly.removeEventListener('change', describeTextarea);
       offState();
       if (unsubscribe) unsubscribe();
     },

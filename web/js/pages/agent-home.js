@@ -115,7 +115,9 @@ function ticketRow(t, names, me) {
     : h('span', { class: 'muted' }, 'Unassigned');
   return h('tr', { dataset: { id: String(t.id) }, class: Number(t.unread_count) > 0 ? 'row--unread' : null },
     h('th', { scope: 'row', 'data-label': 'Subject', class: 'cell-subject' },
-      h('a', { href: `/tickets/${t.id}`, class: 'ticket-link' }, t.subject)),
+      h('span', { class: 'cell-subject__line' },
+        h('span', { class: 'ticket-number' }, `#${t.id}`), ' ',
+        h('a', { href: `/tickets/${t.id}`, class: 'ticket-link' }, t.subject))),
     cell('Customer', t.customer ? t.customer.name : ''),
     cell('Category', names.get(t.category) || t.category),
     cell('Priority', h('span', { class: `priority priority--${t.priority}` }, priorityLabel(t.priority))),

@@ -28,7 +28,9 @@ function openViewer(a, trigger) {
   const close = h('button', { type: 'button', class: 'btn' }, 'Close');
   const dialog = h('dialog', { class: 'viewer', 'aria-labelledby': titleId },
     h('div', { class: 'viewer__bar' },
-      h('h2', { id: titleId, class: 'viewer__title' }, a.filename),
+      // one line, cut with an ellipsis when long (app.css); the whole name stays
+      // in the text (screen readers) and in the tooltip
+      h('h2', { id: titleId, class: 'viewer__title', title: a.filename }, a.filename),
       h('a', { href: a.url, target: '_blank', rel: 'noopener' }, 'Open original'),
       close),
     h('div', { class: 'viewer__body' },
@@ -279,7 +281,8 @@ function otherTickets(ctx, t) {
   function item(o) {
     return h('li', { class: 'other-ticket', dataset: { id: String(o.id) } },
       h('a', { href: `/tickets/${o.id}` }, o.subject),
-      h('span', { class: 'other-ticket__meta' }, statusBadge(o.status), ' ', timeEl(o.created_at)));
+      h('span', { class: 'other-ticket__meta' },
+        h('span', { class: 'ticket-number' }, `#${o.id}`), ' ', statusBadge(o.status), ' ', timeEl(o.created_at)));
   }
 
   function paint() {
@@ -439,28 +442,37 @@ function renderTicket(ctx, t, names) {
   const controls = isAgent ? agentControls(ctx, api) : customerControls(ctx, api);
   const others = isAgent ? otherTickets(ctx, t) : null;
 
+  // One column on narrow screens, in this order: head, facts, controls, chat,
+  // then description, screenshots, other tickets (the chat is reachable without
+  // scrolling past them). From 1100 px wide the chat is a sticky right-hand
+  // column and the rest stacks on the left (see .ticket in app.css).
+  ctx.view.classList.add('view--ticket');
   ctx.view.append(
-    h('p', { class: 'back' }, h('a', { href: '/' }, h('span', { 'aria-hidden': 'true' }, '← '), 'Back to tickets')),
     h('article', { class: 'ticket' },
-      h('div', { class: 'ticket__head' },
-        h('h1', { class: 'ticket__subject', tabindex: '-1' }, t.subject),
-        statusEl),
-      h('dl', { class: 'facts' },
-        h('div', { class: 'fact' }, h('dt', null, 'Priority'), priorityDd),
-        fact('Category', names.get(t.category) || t.category),
-        fact('Customer', t.customer ? t.customer.name : ''),
-        h('div', { class: 'fact' }, h('dt', null, 'Assigned to'), agentEl),
-        fact('Created', timeEl(t.created_at))),
-      isAgent ? h('div', { class: 'ticket-side' }, controls.el, others.el) : controls.el,
-      h('section', { class: 'card', 'aria-labelledby': 'desc-title' },
-        h('h2', { id: 'desc-title' }, 'Description'),
-        h('div', { class: 'description' }, t.description)),
-      h('section', { class: 'card', 'aria-labelledby': 'shots-title' },
-        h('h2', { id: 'shots-title' }, 'Screenshots'),
-        attachments.length
-          ? h('ul', { class: 'shots' }, attachments.map(screenshot))
-          : h('p', { class: 'muted' }, 'No screenshots.'))),
-    chat);
+      h('div', { class: 'ticket__main' },
+        h('p', { class: 'back' }, h('a', { href: '/' }, h('span', { 'aria-hidden': 'true' }, '← '), 'Back to tickets')),
+        h('div', { class: 'ticket__head' },
+          h('p', { class: 'ticket__number' }, `Ticket #${t.id}`),
+          h('h1', { class: 'ticket__subject', tabindex: '-1' }, t.subject),
+          statusEl),
+        h('dl', { class: 'facts' },
+          h('div', { class: 'fact' }, h('dt', null, 'Priority'), priorityDd),
+          fact('Category', names.get(t.category) || t.category),
+          fact('Customer', t.customer ? t.customer.name : ''),
+          h('div', { class: 'fact' }, h('dt', null, 'Assigned to'), agentEl),
+          fact('Created', timeEl(t.created_at))),
+        controls.el),
+      chat,
+      h('div', { class: 'ticket__more' },
+        h('section', { class: 'card', 'aria-labelledby': 'desc-title' },
+          h('h2', { id: 'desc-title' }, 'Description'),
+          h('div', { class: 'description' }, t.description)),
+        h('section', { class: 'card', 'aria-labelledby': 'shots-title' },
+          h('h2', { id: 'shots-title' }, 'Screenshots'),
+          attachments.length
+            ? h('ul', { class: 'shots' }, attachments.map(screenshot))
+            : h('p', { class: 'muted' }, 'No screenshots.')),
+        others ? others.el : null)));
 
   const chatApi = mountChat(chat, {
     ticket: t,

@@ -11,6 +11,7 @@ function ticketItem(t, names) {
       h('a', { href: `/tickets/${t.id}`, class: 'ticket-link' }, t.subject),
       unreadBadge(t.unread_count)),
     h('p', { class: 'meta' },
+      h('span', { class: 'ticket-number' }, `#${t.id}`),
       statusBadge(t.status),
       priorityTag(t.priority),
       h('span', null, names.get(t.category) || t.category),
