@@ -17,7 +17,7 @@ namespace helpline::sqlite {
 namespace {
 
 constexpr int kShift = 24;
-constexpr std::size_t kUpdatedSearchCap = 5000;
+constexpr std::size_t kUpdatedSearchCap = 1000;  // Zendesk's search API stops at 1,000 too
 
 // Streams tickets in document-rowid order (desc or asc), skipping the repeats
 // of a ticket that matches in several documents, until `want` tickets are found.
