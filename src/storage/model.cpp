@@ -10,4 +10,14 @@ int PriorityRank(std::string_view priority) {
   return -1;
 }
 
+std::int64_t SortKey(TicketSort sort, const Ticket& t) {
+  switch (sort) {
+    case TicketSort::kPriorityAsc:
+    case TicketSort::kPriorityDesc: return PriorityRank(t.priority);
+    case TicketSort::kUpdatedAsc:
+    case TicketSort::kUpdatedDesc: return t.updated_at;
+    default: return 0;
+  }
+}
+
 }  // namespace helpline

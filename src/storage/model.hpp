@@ -104,5 +104,7 @@ struct TicketAccess {
 };
 
 int PriorityRank(std::string_view priority);  // low 0 .. urgent 3, -1 if unknown
+// The key a keyset cursor holds for `t` under `sort` (with t.id as the tie-break).
+std::int64_t SortKey(TicketSort sort, const Ticket& t);
 
 }  // namespace helpline

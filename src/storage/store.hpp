@@ -77,6 +77,16 @@ struct AppendResult {
   TicketAccess ticket;
 };
 
+// Why `m` may not be stored in a ticket with this access row (nullopt: it may), the same
+// rule for every store: only the ticket's customer or an agent posts, and not once it is closed.
+inline std::optional<Error> MessageRefusal(const NewMessage& m, const std::optional<TicketAccess>& ticket) {
+  if (!ticket || (m.author.role != "agent" && ticket->customer_id != m.author.id))
+    return Error{Code::kNotFound, "No such ticket.", {}, 0};
+  if (ticket->status == "closed")
+    return Error{Code::kInvalidTransition, "This ticket is closed and takes no new messages.", {}, 0};
+  return std::nullopt;
+}
+
 struct ReadMark {
   std::int64_t up_to = 0;  // the mark after the call (clamped, never lower than before)
   bool moved = false;

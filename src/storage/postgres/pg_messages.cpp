@@ -104,12 +104,8 @@ std::vector<Result<AppendResult>> PgStore::AppendMessages(const std::vector<NewM
       }
     }
     auto access = ReadAccess(*conn, m.ticket_id);
-    if (!access || (m.author.role != "agent" && access->customer_id != m.author.id)) {
-      results.push_back(Fail(Code::kNotFound, "No such ticket."));
-      continue;
-    }
-    if (access->status == "closed") {
-      results.push_back(Fail(Code::kInvalidTransition, "This ticket is closed and takes no new messages."));
+    if (auto refused = MessageRefusal(m, access)) {
+      results.push_back(Fail(refused->code, refused->message));
       continue;
     }
     auto now = NowMs();

@@ -28,16 +28,6 @@ Attachment ReadAttachment(const Rows& r, int row) {
   return a;
 }
 
-std::int64_t SortKey(TicketSort sort, const Ticket& t) {
-  switch (sort) {
-    case TicketSort::kPriorityAsc:
-    case TicketSort::kPriorityDesc: return PriorityRank(t.priority);
-    case TicketSort::kUpdatedAsc:
-    case TicketSort::kUpdatedDesc: return t.updated_at;
-    default: return 0;
-  }
-}
-
 }  // namespace
 
 void PgStore::LoadDetails(Connection& conn, std::vector<Ticket>& tickets, std::int64_t viewer_id) {

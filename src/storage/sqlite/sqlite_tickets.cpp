@@ -34,16 +34,6 @@ std::string IdsJson(const std::vector<Ticket>& tickets) {
   return boost::json::serialize(ids);
 }
 
-std::int64_t SortKey(TicketSort sort, const Ticket& t) {
-  switch (sort) {
-    case TicketSort::kPriorityAsc:
-    case TicketSort::kPriorityDesc: return PriorityRank(t.priority);
-    case TicketSort::kUpdatedAsc:
-    case TicketSort::kUpdatedDesc: return t.updated_at;
-    default: return 0;
-  }
-}
-
 }  // namespace
 
 void SqliteStore::LoadDetails(Connection& conn, std::vector<Ticket>& tickets, std::int64_t viewer_id) {
