@@ -144,7 +144,9 @@ class Store {
   virtual std::vector<Message> ListMessages(std::int64_t ticket_id, std::optional<std::int64_t> after,
                                             std::optional<std::int64_t> before, int limit) = 0;
   virtual ReadMark MarkRead(std::int64_t user_id, std::int64_t ticket_id, std::int64_t up_to) = 0;
-  virtual std::int64_t UnreadCount(std::int64_t user_id, std::int64_t ticket_id) = 0;
+  // A user's unread count on one ticket and their unread_total, read in one statement (one
+  // snapshot), so that a message committing meanwhile cannot make the two disagree.
+  virtual std::pair<std::int64_t, std::int64_t> UnreadCounts(const User& user, std::int64_t ticket_id) = 0;
   // A customer's sum over their tickets; an agent's over the tickets assigned to them.
   virtual std::int64_t UnreadTotal(const User& user) = 0;
 

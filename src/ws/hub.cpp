@@ -584,12 +584,10 @@ void Hub::FlushUnread() {
   unread_in_flight_ = true;
   asio::post(pool_, [this, work = std::move(work)] {
     std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>> out;  // user, ticket, count, total
-    std::unordered_map<std::int64_t, std::int64_t> totals;
     try {
       for (const auto& [user, ticket_id] : work) {
-        auto t = totals.find(user.id);
-        if (t == totals.end()) t = totals.emplace(user.id, store_.UnreadTotal(user)).first;
-        out.emplace_back(user.id, ticket_id, store_.UnreadCount(user.id, ticket_id), t->second);
+        auto [count, total] = store_.UnreadCounts(user, ticket_id);
+        out.emplace_back(user.id, ticket_id, count, total);
       }
     } catch (const std::exception& e) {
       spdlog::error("event=unread_failed what=\"{}\"", e.what());

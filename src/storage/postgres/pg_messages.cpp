@@ -1,6 +1,8 @@
 // Chat messages, ticket changes, read marks and unread counts in PostgreSQL.
 #include <algorithm>
 #include <climits>
+#include <map>
+#include <tuple>
 #include <set>
 
 #include "core/time.hpp"
@@ -75,67 +77,141 @@ std::optional<std::vector<Message>> PgStore::ApplyTicketChange(const TicketChang
   return stored;
 }
 
+// A batch in a fixed number of statements, whatever its size (each statement is a round trip
+// to the server, and a batch is what queued while the last one committed): lock and read the
+// tickets, check the sessions, insert every accepted message in batch order, read back the
+// earlier copies of repeated sends, move the tickets' last message, announce, commit.
 std::vector<Result<AppendResult>> PgStore::AppendMessages(const std::vector<NewMessage>& batch) {
   std::vector<Result<AppendResult>> results;
   results.reserve(batch.size());
   if (batch.empty()) return results;
   auto conn = pool_.Acquire();
   Transaction tx(*conn);
+  const auto now = NowMs();
+
+  // The batch's tickets, locked in id order: a concurrent status change waits (or is waited
+  // for) as a whole, and with several writers (several nodes) messages of one ticket commit in
+  // id order. NO KEY UPDATE leaves inserts that reference the tickets free.
+  std::map<std::int64_t, TicketAccess> tickets;
   {
-    // Lock the batch's tickets in id order first: a concurrent status change waits (or is
-    // waited for) as a whole, and with several writers (several nodes) messages of one
-    // ticket commit in id order. NO KEY UPDATE leaves inserts that reference the tickets free.
     std::set<std::int64_t> ids;
     for (const auto& m : batch) ids.insert(m.ticket_id);
     Params p;
-    conn->Query("SELECT id FROM tickets WHERE id = ANY(" + p.Ints(std::vector<std::int64_t>(ids.begin(), ids.end())) +
-                    ") ORDER BY id FOR NO KEY UPDATE",
-                p);
+    auto r = conn->Query("SELECT id, customer_id, agent_id, status, priority FROM tickets WHERE id = ANY(" +
+                             p.Ints(std::vector<std::int64_t>(ids.begin(), ids.end())) + ") ORDER BY id FOR NO KEY UPDATE",
+                         p);
+    for (int i = 0; i < r.size(); ++i)
+      tickets.emplace(r.Int(i, 0), TicketAccess{r.Int(i, 0), r.Int(i, 1), r.OptInt(i, 2), r.Text(i, 3), r.Text(i, 4)});
   }
-  for (const auto& m : batch) {
-    if (!m.session_hash.empty()) {
+  // WebSocket senders' sessions must still be alive now.
+  std::set<std::string> live_sessions;
+  {
+    std::set<std::string> hashes;
+    for (const auto& m : batch)
+      if (!m.session_hash.empty()) hashes.insert(m.session_hash);
+    if (!hashes.empty()) {
       Params p;
-      auto live = conn->Query("SELECT 1 FROM sessions WHERE token_hash = " + p.Text(m.session_hash) +
-                                  " AND expires_at > " + p.Int(NowMs()),
-                              p);
-      if (live.empty()) {
-        results.push_back(Fail(Code::kUnauthenticated, "Your session has ended. Log in again."));
-        continue;
-      }
+      auto r = conn->Query("SELECT token_hash FROM sessions WHERE token_hash = ANY(" +
+                               p.Texts(std::vector<std::string>(hashes.begin(), hashes.end())) +
+                               ") AND expires_at > " + p.Int(now),
+                           p);
+      for (int i = 0; i < r.size(); ++i) live_sessions.insert(r.Text(i, 0));
     }
-    auto access = ReadAccess(*conn, m.ticket_id);
-    if (auto refused = MessageRefusal(m, access)) {
-      results.push_back(Fail(refused->code, refused->message));
+  }
+
+  // Decide each message; the accepted ones go into one INSERT, in batch order.
+  std::vector<std::size_t> accepted;
+  std::vector<std::int64_t> ticket_ids, author_ids;
+  std::vector<std::string> bodies, client_ids;  // "" = none (a client_id has 1 to 100 characters)
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& m = batch[i];
+    results.push_back(Fail(Code::kInternal, "The message could not be stored. Please try again."));
+    if (!m.session_hash.empty() && !live_sessions.contains(m.session_hash)) {
+      results[i] = Fail(Code::kUnauthenticated, "Your session has ended. Log in again.");
       continue;
     }
-    auto now = NowMs();
-    // The unique index on (ticket_id, author_id, client_id) makes a repeated send a no-op.
-    Params p;
-    auto ins = "INSERT INTO messages(ticket_id, kind, author_id, sender_id, body, client_id, created_at) VALUES (" +
-               p.Int(m.ticket_id) + ", 'text', " + p.Int(m.author.id) + ", " + p.Int(m.author.id) + ", " +
-               p.Text(m.body) + ", " + (m.client_id ? p.Text(*m.client_id) : std::string("NULL")) + ", " + p.Int(now) +
-               ") ON CONFLICT (ticket_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id";
-    auto inserted = conn->Query(ins, p);
-    std::optional<Message> stored;
-    bool created = !inserted.empty();
-    if (created) {
-      auto id = inserted.Int(0, 0);
-      Params q;
-      conn->Query("UPDATE tickets SET last_message_at = " + q.Int(now) + ", last_message_id = " + q.Int(id) +
-                      ", updated_at = " + q.Int(now) + " WHERE id = " + q.Int(m.ticket_id),
-                  q);
-      stored = Message{id, m.ticket_id, "text", Author{m.author.id, m.author.name, m.author.role}, m.body,
-                       m.client_id, now};
-    } else {
-      Params q;
-      auto r = conn->Query(std::string(kMessageSelect) + "WHERE m.ticket_id = " + q.Int(m.ticket_id) +
-                               " AND m.author_id = " + q.Int(m.author.id) + " AND m.client_id = " +
-                               q.Text(m.client_id.value_or(std::string())),
-                           q);
-      if (r.empty()) throw StoreError("duplicate message vanished");
-      stored = ReadMessage(r, 0);
+    auto t = tickets.find(m.ticket_id);
+    auto refused = MessageRefusal(m, t == tickets.end() ? std::nullopt : std::optional<TicketAccess>(t->second));
+    if (refused) {
+      results[i] = Fail(refused->code, refused->message);
+      continue;
     }
-    results.push_back(AppendResult{std::move(*stored), created, *access});
+    accepted.push_back(i);
+    ticket_ids.push_back(m.ticket_id);
+    author_ids.push_back(m.author.id);
+    bodies.push_back(m.body);
+    client_ids.push_back(m.client_id.value_or(std::string()));
+  }
+  if (accepted.empty()) {
+    tx.Commit();
+    return results;
+  }
+
+  // The unique index on (ticket_id, author_id, client_id) makes a repeated send a no-op (also a
+  // repeat within this batch). Ids are drawn in the SELECT's order, and RETURNING gives the
+  // inserted rows in that order, so walking both together pairs them up.
+  Params p;
+  auto inserted = conn->Query(
+      "INSERT INTO messages(ticket_id, kind, author_id, sender_id, body, client_id, created_at) "
+      "SELECT x.t, 'text', x.a, x.a, x.b, NULLIF(x.c, ''), " + p.Int(now) + " FROM unnest(" + p.Ints(ticket_ids) +
+          ", " + p.Ints(author_ids) + ", " + p.Texts(bodies) + ", " + p.Texts(client_ids) +
+          ") WITH ORDINALITY AS x(t, a, b, c, n) ORDER BY x.n "
+          "ON CONFLICT (ticket_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING "
+          "RETURNING id, ticket_id, author_id, coalesce(client_id, '')",
+      p);
+  std::map<std::int64_t, std::int64_t> last_of_ticket;
+  std::vector<std::size_t> repeats;  // indexes into `accepted` of sends stored before
+  int row = 0;
+  for (std::size_t k = 0; k < accepted.size(); ++k) {
+    const auto& m = batch[accepted[k]];
+    bool match = row < inserted.size() && inserted.Int(row, 1) == m.ticket_id && inserted.Int(row, 2) == m.author.id &&
+                 inserted.Text(row, 3) == client_ids[k];
+    if (!match) {
+      repeats.push_back(k);
+      continue;
+    }
+    auto id = inserted.Int(row++, 0);
+    last_of_ticket[m.ticket_id] = id;
+    results[accepted[k]] = AppendResult{Message{id, m.ticket_id, "text", Author{m.author.id, m.author.name, m.author.role},
+                                                m.body, m.client_id, now},
+                                        true, tickets.at(m.ticket_id)};
+  }
+  if (row != inserted.size()) throw StoreError("postgres: inserted messages do not match the batch");
+
+  if (!repeats.empty()) {
+    std::vector<std::int64_t> rt, ra;
+    std::vector<std::string> rc;
+    for (auto k : repeats) {
+      rt.push_back(ticket_ids[k]);
+      ra.push_back(author_ids[k]);
+      rc.push_back(client_ids[k]);
+    }
+    Params q;
+    auto found = conn->Query(std::string(kMessageSelect) + "WHERE (m.ticket_id, m.author_id, m.client_id) IN (SELECT * FROM unnest(" +
+                                 q.Ints(rt) + ", " + q.Ints(ra) + ", " + q.Texts(rc) + "))",
+                             q);
+    std::map<std::tuple<std::int64_t, std::int64_t, std::string>, Message> earlier;
+    for (int i = 0; i < found.size(); ++i) {
+      auto msg = ReadMessage(found, i);
+      earlier.emplace(std::tuple{msg.ticket_id, msg.author ? msg.author->id : 0, msg.client_id.value_or("")}, msg);
+    }
+    for (auto k : repeats) {
+      auto it = earlier.find({ticket_ids[k], author_ids[k], client_ids[k]});
+      if (it == earlier.end()) throw StoreError("duplicate message vanished");
+      results[accepted[k]] = AppendResult{it->second, false, tickets.at(ticket_ids[k])};
+    }
+  }
+
+  if (!last_of_ticket.empty()) {
+    std::vector<std::int64_t> ids, last;
+    for (auto [t, m] : last_of_ticket) {
+      ids.push_back(t);
+      last.push_back(m);
+    }
+    Params q;
+    conn->Query("UPDATE tickets t SET last_message_at = " + q.Int(now) + ", last_message_id = x.m, updated_at = " +
+                    q.Int(now) + " FROM unnest(" + q.Ints(ids) + ", " + q.Ints(last) + ") AS x(id, m) WHERE t.id = x.id",
+                q);
   }
   std::vector<std::int64_t> created;
   for (const auto& r : results)
@@ -191,30 +267,34 @@ ReadMark PgStore::MarkRead(std::int64_t user_id, std::int64_t ticket_id, std::in
   return ReadMark{old.empty() ? 0 : old.Int(0, 0), false};
 }
 
-std::int64_t PgStore::UnreadCount(std::int64_t user_id, std::int64_t ticket_id) {
+namespace {
+// A customer's total covers their tickets; an agent's, the tickets assigned to them.
+std::string TotalSql(const User& user, const std::string& id) {
+  std::string owner = user.role == "agent" ? "t.agent_id" : "t.customer_id";
+  return "SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+         "LEFT JOIN read_marks r ON r.user_id = " + id + " AND r.ticket_id = t.id WHERE " + owner + " = " + id +
+         " AND m.id > coalesce(r.last_read_id, 0) AND m.sender_id IS DISTINCT FROM " + id;
+}
+}  // namespace
+
+std::pair<std::int64_t, std::int64_t> PgStore::UnreadCounts(const User& user, std::int64_t ticket_id) {
   auto conn = pool_.Acquire();
   Params p;
-  auto user = p.Int(user_id);
+  auto id = p.Int(user.id);
   auto ticket = p.Int(ticket_id);
-  return conn
-      ->Query("SELECT count(*) FROM messages m WHERE m.ticket_id = " + ticket + " AND m.sender_id IS DISTINCT FROM " +
-                  user + " AND m.id > coalesce((SELECT last_read_id FROM read_marks WHERE user_id = " + user +
-                  " AND ticket_id = " + ticket + "), 0)",
-              p)
-      .Int(0, 0);
+  auto r = conn->Query("SELECT (SELECT count(*) FROM messages m WHERE m.ticket_id = " + ticket +
+                           " AND m.sender_id IS DISTINCT FROM " + id +
+                           " AND m.id > coalesce((SELECT last_read_id FROM read_marks WHERE user_id = " + id +
+                           " AND ticket_id = " + ticket + "), 0)), (" + TotalSql(user, id) + ")",
+                       p);
+  return {r.Int(0, 0), r.Int(0, 1)};
 }
 
 std::int64_t PgStore::UnreadTotal(const User& user) {
   auto conn = pool_.Acquire();
   Params p;
   auto id = p.Int(user.id);
-  std::string owner = user.role == "agent" ? "t.agent_id" : "t.customer_id";
-  return conn
-      ->Query("SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
-              "LEFT JOIN read_marks r ON r.user_id = " + id + " AND r.ticket_id = t.id WHERE " + owner + " = " + id +
-                  " AND m.id > coalesce(r.last_read_id, 0) AND m.sender_id IS DISTINCT FROM " + id,
-              p)
-      .Int(0, 0);
+  return conn->Query(TotalSql(user, id), p).Int(0, 0);
 }
 
 }  // namespace helpline::pg

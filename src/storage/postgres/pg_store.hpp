@@ -42,7 +42,7 @@ class PgStore final : public Store {
   std::vector<Message> ListMessages(std::int64_t ticket_id, std::optional<std::int64_t> after,
                                     std::optional<std::int64_t> before, int limit) override;
   ReadMark MarkRead(std::int64_t user_id, std::int64_t ticket_id, std::int64_t up_to) override;
-  std::int64_t UnreadCount(std::int64_t user_id, std::int64_t ticket_id) override;
+  std::pair<std::int64_t, std::int64_t> UnreadCounts(const User& user, std::int64_t ticket_id) override;
   std::int64_t UnreadTotal(const User& user) override;
 
   // The pool, for whatever else needs this database (a PgEventBus's LISTEN connection

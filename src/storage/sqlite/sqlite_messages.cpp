@@ -194,26 +194,30 @@ ReadMark SqliteStore::MarkRead(std::int64_t user_id, std::int64_t ticket_id, std
   return ReadMark{target, true};
 }
 
-std::int64_t SqliteStore::UnreadCount(std::int64_t user_id, std::int64_t ticket_id) {
+namespace {
+// ?1 = the user. A customer's total covers their tickets; an agent's, the tickets assigned to them.
+std::string TotalSql(const User& user) {
+  return std::string("SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+                     "LEFT JOIN read_marks r ON r.user_id = ?1 AND r.ticket_id = t.id WHERE ") +
+         (user.role == "agent" ? "t.agent_id" : "t.customer_id") +
+         " = ?1 AND m.id > coalesce(r.last_read_id, 0) AND m.sender_id IS NOT ?1";
+}
+}  // namespace
+
+std::pair<std::int64_t, std::int64_t> SqliteStore::UnreadCounts(const User& user, std::int64_t ticket_id) {
   auto conn = pool_.Acquire();
   auto s = conn->Prepare(
-      "SELECT count(*) FROM messages m WHERE m.ticket_id = ?2 AND m.sender_id IS NOT ?1 AND m.id > "
-      "coalesce((SELECT last_read_id FROM read_marks WHERE user_id = ?1 AND ticket_id = ?2), 0)");
-  s.Bind(1, user_id).Bind(2, ticket_id);
+      "SELECT (SELECT count(*) FROM messages m WHERE m.ticket_id = ?2 AND m.sender_id IS NOT ?1 AND m.id > "
+      "coalesce((SELECT last_read_id FROM read_marks WHERE user_id = ?1 AND ticket_id = ?2), 0)), (" +
+      TotalSql(user) + ")");
+  s.Bind(1, user.id).Bind(2, ticket_id);
   s.Step();
-  return s.Int(0);
+  return {s.Int(0), s.Int(1)};
 }
 
 std::int64_t SqliteStore::UnreadTotal(const User& user) {
   auto conn = pool_.Acquire();
-  auto s = conn->Prepare(user.role == "agent"
-                             ? "SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
-                               "LEFT JOIN read_marks r ON r.user_id = ?1 AND r.ticket_id = t.id "
-                               "WHERE t.agent_id = ?1 AND m.id > coalesce(r.last_read_id, 0) AND m.sender_id IS NOT ?1"
-                             : "SELECT count(*) FROM tickets t JOIN messages m ON m.ticket_id = t.id "
-                               "LEFT JOIN read_marks r ON r.user_id = ?1 AND r.ticket_id = t.id "
-                               "WHERE t.customer_id = ?1 AND m.id > coalesce(r.last_read_id, 0) "
-                               "AND m.sender_id IS NOT ?1");
+  auto s = conn->Prepare(TotalSql(user));
   s.Bind(1, user.id);
   s.Step();
   return s.Int(0);
