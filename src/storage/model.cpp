@@ -10,6 +10,13 @@ int PriorityRank(std::string_view priority) {
   return -1;
 }
 
+void EndPage(TicketPage& page, const TicketQuery& q) {
+  if (static_cast<int>(page.items.size()) <= q.limit) return;
+  page.items.resize(static_cast<std::size_t>(q.limit));
+  const auto& last = page.items.back();
+  page.next = TicketCursor{q.sort, SortKey(q.sort, last), last.id};
+}
+
 std::int64_t SortKey(TicketSort sort, const Ticket& t) {
   switch (sort) {
     case TicketSort::kPriorityAsc:

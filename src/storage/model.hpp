@@ -106,5 +106,8 @@ struct TicketAccess {
 int PriorityRank(std::string_view priority);  // low 0 .. urgent 3, -1 if unknown
 // The key a keyset cursor holds for `t` under `sort` (with t.id as the tie-break).
 std::int64_t SortKey(TicketSort sort, const Ticket& t);
+// A page read with limit + 1 rows: keeps `limit` of them and, when the extra row was there,
+// sets the cursor of the next page from the last one kept.
+void EndPage(TicketPage& page, const TicketQuery& q);
 
 }  // namespace helpline

@@ -122,11 +122,7 @@ TicketPage PgStore::ListTickets(const TicketQuery& q) {
   sql += std::string(" ORDER BY ") + OrderSql(q.sort) + " LIMIT " + p.Int(static_cast<std::int64_t>(q.limit + 1));
   auto r = conn->Query(sql, p);
   for (int i = 0; i < r.size(); ++i) page.items.push_back(ReadTicket(r, i));
-  if (static_cast<int>(page.items.size()) > q.limit) {
-    page.items.resize(static_cast<std::size_t>(q.limit));
-    const auto& last = page.items.back();
-    page.next = TicketCursor{q.sort, SortKey(q.sort, last), last.id};
-  }
+  EndPage(page, q);
   LoadDetails(*conn, page.items, q.viewer_id);
   return page;
 }

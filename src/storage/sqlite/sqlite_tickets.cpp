@@ -130,11 +130,7 @@ TicketPage SqliteStore::ListTickets(const TicketQuery& q) {
     s.Bind(7, static_cast<std::int64_t>(q.limit + 1));
     while (s.Step()) page.items.push_back(ReadTicket(s));
   }
-  if (static_cast<int>(page.items.size()) > q.limit) {
-    page.items.resize(static_cast<std::size_t>(q.limit));
-    const auto& last = page.items.back();
-    page.next = TicketCursor{q.sort, SortKey(q.sort, last), last.id};
-  }
+  EndPage(page, q);
   LoadDetails(*conn, page.items, q.viewer_id);
   return page;
 }
