@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/url.hpp>
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <unordered_map>
@@ -105,12 +106,33 @@ Response PlainError(int status, Code code, const char* message) {
   return r;
 }
 
+// An answer sent before the request was read to its end (413, 431, 429, ...). Closing the
+// socket at once with the rest of the request unread makes the kernel send a reset, and a reset
+// can reach the client before it has read our answer, which it then never sees. So, as nginx
+// and Apache do ("lingering close"), stop sending, then read and drop what the client is still
+// sending for a bounded time before closing.
+constexpr auto kLingerIdle = 1s;    // the client has stopped sending
+constexpr auto kLingerTotal = 5s;   // a client that never stops is cut off anyway
+constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+
 awaitable<void> WriteAndClose(beast::tcp_stream& stream, Response res, unsigned version) {
   auto out = ToBeast(res, version, false, false);
   stream.expires_after(10s);
-  co_await bhttp::async_write(stream, out, kTuple);
+  auto [werr, wn] = co_await bhttp::async_write(stream, out, kTuple);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (werr || ec) co_return;
+  const auto deadline = std::chrono::steady_clock::now() + kLingerTotal;
+  std::size_t dropped = 0;
+  static thread_local char scratch[16 * 1024];
+  while (dropped < kLingerBytes) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    stream.expires_after(std::min<std::chrono::steady_clock::duration>(left, kLingerIdle));
+    auto [rerr, n] = co_await stream.async_read_some(asio::buffer(scratch), kTuple);
+    if (rerr) break;  // end of stream (the client closed: the clean case), timeout, reset
+    dropped += n;
+  }
 }
 
 awaitable<void> Session(ServerState& state, tcp::socket socket) {
