@@ -4,13 +4,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signup, createAgent, api, qs, describeRes } from './lib/harness.mjs';
+import { postMessageOk } from './lib/chat.mjs';
 import {
   PRIORITIES, CATEGORIES, startWorkflowServer, newTicket, fetchTicket, patchOk, claimOk, expectedIds, listAll,
   fetchCounts, countByStatus, rng, shuffle, SORTS,
 } from './lib/workflow.mjs';
 
 const N = 30;
-const WORD = 'quokka'; // in the subject or description of some tickets, nowhere else
+const WORD = 'quokka'; // in the subject, description or chat of some tickets (some in two of them), nowhere else
 
 // Target states: how each ticket ends up.
 const PLANS = ['open', 'released', 'in_progress', 'resolved', 'withdrawn', 'done', 'open', 'in_progress'];
@@ -43,18 +44,26 @@ describe('dashboard list: sorts x filters x q, paged', () => {
       const priority = PRIORITIES[Math.floor(rand() * 4)];
       const category = i < CATEGORIES.length ? CATEGORIES[i] : CAT_POOL[Math.floor(rand() * CAT_POOL.length)];
       const where = rand();
-      const hasWord = where < 0.4;
-      const subject = `Ticket ${i}${hasWord && where < 0.2 ? ` ${WORD} in subject` : ''}`;
-      const description = `Description of ticket number ${i}.${hasWord && where >= 0.2 ? ` A ${WORD} was seen.` : ''}`;
-      specs.push({ i, cust, priority, category, hasWord, subject, description, plan: PLANS[i % PLANS.length], agent: rand() < 0.5 ? A : B });
+      const inText = where < 0.4;
+      const inChat = rand() < 0.3; // two chat messages say it: a ticket must still come once
+      const hasWord = inText || inChat;
+      const subject = `Ticket ${i}${inText && where < 0.2 ? ` ${WORD} in subject` : ''}`;
+      const description = `Description of ticket number ${i}.${inText && where >= 0.2 ? ` A ${WORD} was seen.` : ''}`;
+      specs.push({ i, cust, priority, category, hasWord, inChat, subject, description, plan: PLANS[i % PLANS.length], agent: rand() < 0.5 ? A : B });
     }
     const make = async (sp) => {
       const t = await newTicket(server, auth(sp.cust), { subject: sp.subject, description: sp.description, category: sp.category, priority: sp.priority });
       model.set(t.id, { status: 'open', agentId: null, priority: sp.priority, category: sp.category, customerId: sp.cust.user.id, hasWord: sp.hasWord });
+      if (sp.inChat) {
+        await postMessageOk(server, auth(sp.cust), t.id, `There is a ${WORD} in the garden.`);
+        await postMessageOk(server, auth(sp.cust), t.id, `The ${WORD} is still there.`);
+      }
       return { t, cust: sp.cust, plan: sp.plan, agent: sp.agent };
     };
     const created = [];
     for (const sp of specs) created.push(await make(sp));
+    assert.ok(specs.some((sp) => sp.inChat && !sp.subject.includes(WORD) && !sp.description.includes(WORD)),
+      'setup: some ticket has the word only in its chat');
 
     // 2. Move them to their states in a shuffled order (so updated_at order differs from created_at).
     for (const { t, cust, plan, agent } of shuffle(created, rand)) {

@@ -100,8 +100,5 @@ inline std::string FilterSql(const TicketQuery& q, Params& p) {
   return sql;
 }
 
-// The search condition for TicketQuery::fts_query (pg_search.cpp); empty when the query
-// holds no word (then nothing matches).
-std::string SearchSql(std::string_view fts_query, Params& p);
 
 }  // namespace helpline::pg

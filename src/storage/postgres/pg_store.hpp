@@ -53,6 +53,8 @@ class PgStore final : public Store {
   void Migrate();
   // Fills attachments and unread counts of the given tickets with one query each.
   void LoadDetails(Connection& conn, std::vector<Ticket>& tickets, std::int64_t viewer_id);
+  // A page of a text search (pg_search.cpp).
+  TicketPage SearchTickets(Connection& conn, const TicketQuery& query);
 
   Pool pool_;
 };

@@ -110,18 +110,17 @@ std::optional<Ticket> PgStore::GetTicket(std::int64_t id, std::int64_t viewer_id
 TicketPage PgStore::ListTickets(const TicketQuery& q) {
   auto conn = pool_.Acquire();
   TicketPage page;
-  Params p;
-  std::string sql = kTicketSelect + "WHERE true" + FilterSql(q, p);
   if (!q.fts_query.empty()) {
-    auto search = SearchSql(q.fts_query, p);
-    if (search.empty()) return page;  // no word to look for: nothing matches
-    sql += " AND " + search;
+    page = SearchTickets(*conn, q);
+  } else {
+    Params p;
+    std::string sql = kTicketSelect + "WHERE true" + FilterSql(q, p);
+    if (q.after) sql += " AND " + AfterSql(q.sort, *q.after, p);
+    // One extra row says whether a next page exists.
+    sql += std::string(" ORDER BY ") + OrderSql(q.sort) + " LIMIT " + p.Int(static_cast<std::int64_t>(q.limit + 1));
+    auto r = conn->Query(sql, p);
+    for (int i = 0; i < r.size(); ++i) page.items.push_back(ReadTicket(r, i));
   }
-  if (q.after) sql += " AND " + AfterSql(q.sort, *q.after, p);
-  // One extra row says whether a next page exists.
-  sql += std::string(" ORDER BY ") + OrderSql(q.sort) + " LIMIT " + p.Int(static_cast<std::int64_t>(q.limit + 1));
-  auto r = conn->Query(sql, p);
-  for (int i = 0; i < r.size(); ++i) page.items.push_back(ReadTicket(r, i));
   EndPage(page, q);
   LoadDetails(*conn, page.items, q.viewer_id);
   return page;
