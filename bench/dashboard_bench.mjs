@@ -5,6 +5,7 @@
 //
 //   node bench/dashboard_bench.mjs DATA_DIR              (a data folder filled by bench/load_tickets.py)
 //   node bench/dashboard_bench.mjs DATA_DIR --db postgresql://...   (a database filled by load_tickets.py --pg)
+//   ... --only TEXT    only the shapes whose query contains TEXT (e.g. --only q= for the searches)
 import { startServerOn, percentiles, fmt } from './lib.mjs';
 
 const dataDir = process.argv[2];
@@ -12,6 +13,8 @@ if (!dataDir) { console.error('usage: node bench/dashboard_bench.mjs DATA_DIR [-
 const dbAt = process.argv.indexOf('--db');
 const env = dbAt > 0 ? { HELPLINE_DB: process.argv[dbAt + 1] } : {};
 const REPS = 20, DEEP = 40;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] : '';
 
 const server = await startServerOn(dataDir, env);
 const token = await server.agentToken();
@@ -30,6 +33,7 @@ const searches = ['q=credit', 'q=foreclosure', 'q=statement', 'q=identity%20thef
 
 const rows = [];
 async function measure(query) {
+  if (only && !query.includes(only)) return;
   const first = [];
   for (let i = 0; i < REPS; i++) first.push((await get('/api/v1/tickets?limit=25&' + query)).ms);
   let cursor = null, pages = 0;

@@ -5,17 +5,20 @@
 // search configuration and the same punctuation rule, so the two sides see the same
 // tokens.
 //
-// Cost follows the page, never the number of matches (as sqlite_search.cpp, same orders):
-//  - Date sorts take the first page of matching ids in id order, from each side (the
-//    tickets' own text, and their messages) in its own ordered, limited query, then merge
-//    the two. Each side lets PostgreSQL choose between walking an index in id order and
-//    testing rows (a frequent word: it stops after a page) and the GIN index then a small
-//    sort (a rare word). Building the whole match set first took 3.8 s for "credit" at
-//    1,000,000 tickets.
-//  - Priority sorts do the same once per priority rank, in rank order.
-//  - Updated sorts rank the kUpdatedSearchCap newest matching tickets by updated_at, as
-//    the SQLite side does (Zendesk's search API stops at 1,000 too).
+// Cost follows the page, not the number of matches, whatever PostgreSQL's estimates say
+// (they are poor for words outside its most-common list, and a wrong guess either way cost
+// seconds at 1,000,000 tickets), so the plan is chosen here, in three steps:
+//  1. Walk the sort's own index from the cursor, testing each ticket, for at most kProbeRows
+//     tickets. A frequent word fills the page long before that (and the walk stops there).
+//  2. Otherwise the word is rare among the newest tickets: ask each GIN index for at most
+//     kFewMatches matches (bitmap scans, no order): the tickets whose own text matches (with
+//     the filters), and the tickets of matching messages. When both sides come back short,
+//     that is every match, and the page is cut from them.
+//  3. Otherwise (many matches, but few near the cursor) walk the sort's index without a bound.
+// Every step is exact for every sort. Unlike the SQLite side (sqlite_search.cpp), updated
+// sorts here are not capped.
 #include <climits>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -77,31 +80,70 @@ std::string TsQuerySql(std::string_view fts_query, Params& p) {
   return tsquery + ")";
 }
 
-constexpr std::int64_t kUpdatedSearchCap = 1000;
+// How many matches a side may have for step 2, and how many tickets step 1 tests.
+// HELPLINE_PG_SEARCH_FEW_MATCHES and HELPLINE_PG_SEARCH_PROBE_ROWS change them, for the
+// tests only: with tiny values, small test data takes every step.
+std::int64_t Setting(const char* name, std::int64_t fallback) {
+  const char* v = std::getenv(name);
+  long long n = v ? std::atoll(v) : 0;
+  return n > 0 ? static_cast<std::int64_t>(n) : fallback;
+}
+const std::int64_t kFewMatches = Setting("HELPLINE_PG_SEARCH_FEW_MATCHES", 5000);
+const std::int64_t kProbeRows = Setting("HELPLINE_PG_SEARCH_PROBE_ROWS", 4000);
 
-// Up to `want` matching ticket ids beyond `bound` in id order (descending or ascending),
-// optionally of one priority rank: the first ids of each side, merged.
-std::vector<std::int64_t> StreamIds(Connection& conn, const TicketQuery& q, bool desc, std::int64_t bound,
-                                    std::optional<int> rank, std::int64_t want) {
+// Runs `sql` with the planner's switches set for this transaction only.
+Rows QueryWith(Connection& conn, const char* settings, const std::string& sql, const Params& p) {
+  if (*settings) conn.Exec(settings);
+  return conn.Query(sql, p);
+}
+
+// Walking an index in the sort's order: no bitmap scans (they lose the order), no full
+// scans, no sorts.
+constexpr const char* kWalkIndex =
+    "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; "
+    "SET LOCAL enable_indexscan = on";
+// Asking the GIN indexes only.
+constexpr const char* kBitmapOnly =
+    "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off";
+
+// Steps 1 and 3: the first `want` matching ids in the sort's order after the cursor,
+// testing at most `budget` tickets (or all).
+std::vector<std::int64_t> Walk(Connection& conn, const TicketQuery& q, std::int64_t want,
+                               std::optional<std::int64_t> budget) {
   Params p;
   auto tsquery = TsQuerySql(q.fts_query, p);
-  auto filters = FilterSql(q, p);
-  if (rank) filters += " AND t.priority_rank = " + p.Int(static_cast<std::int64_t>(*rank));
-  const std::string cmp = desc ? " < " : " > ";
-  const std::string dir = desc ? " DESC" : " ASC";
-  auto b = p.Int(bound);
-  auto n = p.Int(want);
-  auto own = "SELECT t.id FROM tickets t WHERE t.search @@ " + tsquery + filters + " AND t.id" + cmp + b +
-             " ORDER BY t.id" + dir + " LIMIT " + n;
-  // Messages need their ticket only to apply the filters.
-  auto chat = "SELECT DISTINCT m.ticket_id FROM messages m " +
-              (filters.empty() ? std::string() : std::string("JOIN tickets t ON t.id = m.ticket_id ")) +
-              "WHERE m.search @@ " + tsquery + filters + " AND m.ticket_id" + cmp + b + " ORDER BY m.ticket_id" + dir +
-              " LIMIT " + n;
-  auto r = conn.Query("SELECT id FROM ((" + own + ") UNION (" + chat + ")) u ORDER BY id" + dir + " LIMIT " + n, p);
+  std::string tested = "SELECT t.id, t.priority_rank, t.updated_at, (t.search @@ " + tsquery +
+                       " OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.search @@ " + tsquery +
+                       ")) AS hit FROM tickets t WHERE true" + FilterSql(q, p);
+  if (q.after) tested += " AND " + AfterSql(q.sort, *q.after, p);
+  tested += std::string(" ORDER BY ") + OrderSql(q.sort);
+  if (budget) tested += " LIMIT " + p.Int(*budget);
+  auto r = QueryWith(conn, kWalkIndex,
+                     "SELECT t.id FROM (" + tested + ") t WHERE t.hit ORDER BY " + OrderSql(q.sort) + " LIMIT " +
+                         p.Int(want),
+                     p);
   std::vector<std::int64_t> ids;
-  ids.reserve(static_cast<std::size_t>(r.size()));
   for (int i = 0; i < r.size(); ++i) ids.push_back(r.Int(i, 0));
+  return ids;
+}
+
+// Step 2: every matching id, when each side has fewer than kFewMatches.
+std::optional<std::vector<std::int64_t>> FewMatches(Connection& conn, const TicketQuery& q) {
+  Params p;
+  auto own = QueryWith(conn, kBitmapOnly,
+                       "SELECT t.id FROM tickets t WHERE t.search @@ " + TsQuerySql(q.fts_query, p) + FilterSql(q, p) +
+                           " LIMIT " + p.Int(kFewMatches),
+                       p);
+  if (own.size() >= kFewMatches) return std::nullopt;
+  Params cp;  // every parameter must appear in its statement
+  auto chat = QueryWith(conn, kBitmapOnly,
+                        "SELECT m.ticket_id FROM messages m WHERE m.search @@ " + TsQuerySql(q.fts_query, cp) +
+                            " LIMIT " + cp.Int(kFewMatches),
+                        cp);
+  if (chat.size() >= kFewMatches) return std::nullopt;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < own.size(); ++i) ids.push_back(own.Int(i, 0));
+  for (int i = 0; i < chat.size(); ++i) ids.push_back(chat.Int(i, 0));
   return ids;
 }
 
@@ -114,42 +156,32 @@ TicketPage PgStore::SearchTickets(Connection& conn, const TicketQuery& q) {
     if (TsQuerySql(q.fts_query, probe).empty()) return page;  // no word to look for: nothing matches
   }
   const std::int64_t want = q.limit + 1;  // one extra row says whether a next page exists
-  std::vector<std::int64_t> ids;
-  auto more = [&](bool desc, std::int64_t bound, std::optional<int> rank, std::int64_t n) {
-    auto got = StreamIds(conn, q, desc, bound, rank, n);
-    ids.insert(ids.end(), got.begin(), got.end());
-  };
-  const auto left = [&] { return want - static_cast<std::int64_t>(ids.size()); };
-  bool updated = false;
-  switch (q.sort) {
-    case TicketSort::kCreatedDesc: more(true, q.after ? q.after->id : LLONG_MAX, std::nullopt, want); break;
-    case TicketSort::kCreatedAsc: more(false, q.after ? q.after->id : 0, std::nullopt, want); break;
-    case TicketSort::kPriorityDesc:
-      for (int rank = q.after ? static_cast<int>(q.after->key) : 3; rank >= 0 && left() > 0; --rank) {
-        bool cursor_rank = q.after && rank == q.after->key;
-        more(true, cursor_rank ? q.after->id : LLONG_MAX, rank, left());
-      }
-      break;
-    case TicketSort::kPriorityAsc:
-      for (int rank = q.after ? static_cast<int>(q.after->key) : 0; rank <= 3 && left() > 0; ++rank) {
-        bool cursor_rank = q.after && rank == q.after->key;
-        more(false, cursor_rank ? q.after->id : 0, rank, left());
-      }
-      break;
-    case TicketSort::kUpdatedAsc:
-    case TicketSort::kUpdatedDesc:
-      more(true, LLONG_MAX, std::nullopt, kUpdatedSearchCap);
-      updated = true;
-      break;
-  }
-  if (ids.empty()) return page;
-  // The rows, in the sort's order; for updated sorts, the page of the capped set after the cursor.
+  Transaction tx(conn);                    // the SET LOCALs end with it
   Params p;
-  std::string sql = kTicketSelect + "WHERE t.id = ANY(" + p.Ints(ids) + ")";
-  if (updated && q.after) sql += " AND " + AfterSql(q.sort, *q.after, p);
+  std::string sql;
+  auto ids = Walk(conn, q, want, kProbeRows);
+  bool page_known = static_cast<std::int64_t>(ids.size()) == want;
+  if (!page_known) {
+    if (auto few = FewMatches(conn, q)) {
+      if (few->empty()) return page;
+      // Every match: filtered (the chat side was not), sorted and cut like a list.
+      conn.Exec("SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_sort = on");
+      sql = kTicketSelect + "WHERE t.id = ANY(" + p.Ints(*few) + ")" + FilterSql(q, p);
+      if (q.after) sql += " AND " + AfterSql(q.sort, *q.after, p);
+    } else {
+      ids = Walk(conn, q, want, std::nullopt);
+      page_known = true;
+    }
+  }
+  if (page_known) {
+    if (ids.empty()) return page;
+    conn.Exec("SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_sort = on");
+    sql = kTicketSelect + "WHERE t.id = ANY(" + p.Ints(ids) + ")";
+  }
   sql += std::string(" ORDER BY ") + OrderSql(q.sort) + " LIMIT " + p.Int(want);
   auto r = conn.Query(sql, p);
   for (int i = 0; i < r.size(); ++i) page.items.push_back(ReadTicket(r, i));
+  tx.Commit();
   return page;
 }
 
