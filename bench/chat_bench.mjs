@@ -10,6 +10,7 @@
 // --pg: on a fresh PostgreSQL database of that cluster (dropped afterwards) instead of SQLite;
 // --nodes 2: two nodes on it sharing one data folder, customers on the first, agents on the second.
 import WebSocket from 'ws';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer, addAgent, signup, createTicket, percentiles, fmt, metrics, createPgDatabase } from './lib.mjs';
 
 const argText = (name, dflt) => {
@@ -85,6 +86,10 @@ async function chat(server, agentServer) {
   await new Promise((r) => setTimeout(r, 1000));
 
   // Open loop: at each tick send however many messages the clock says are due.
+  // The load generator's own event-loop delay is part of every latency it measures: it is
+  // reported beside them, so a slow client is not mistaken for a slow server.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const total = RATE * SECONDS;
   const start = performance.now();
   let n = 0;
@@ -105,6 +110,8 @@ async function chat(server, agentServer) {
   });
   const sendSeconds = (performance.now() - start) / 1000;
   await new Promise((r) => setTimeout(r, 3000));  // let the tail arrive
+  loopDelay.disable();
+  const clientLoop = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
   let lost = 0, doubled = 0;
   for (const id of sent.keys()) {
     const c = delivered.get(id) || 0;
@@ -119,7 +126,7 @@ async function chat(server, agentServer) {
     batchUs += m.helpline_message_batch_microseconds_total;
   }
   console.log(`  server: ${batches} group commits, ${(total / batches).toFixed(1)} messages and ${(batchUs / batches / 1000).toFixed(2)} ms each on average`);
-  return { total, sendSeconds, acks, errors, lost, doubled, ack: percentiles(ackLat), delivery: percentiles(delivLat) };
+  return { total, sendSeconds, acks, errors, lost, doubled, ack: percentiles(ackLat), delivery: percentiles(delivLat), clientLoop };
 }
 
 async function idle(server) {
@@ -146,6 +153,7 @@ try {
   console.log(`  send -> ack      p50 ${fmt(c.ack.p50)}  p99 ${fmt(c.ack.p99)}  max ${fmt(c.ack.max)}  (${c.acks} acks)`);
   console.log(`  send -> delivery p50 ${fmt(c.delivery.p50)}  p99 ${fmt(c.delivery.p99)}  max ${fmt(c.delivery.max)}`);
   console.log(`  lost ${c.lost}  doubled ${c.doubled}  error frames ${c.errors}`);
+  console.log(`  load generator's event-loop delay p50 ${fmt(c.clientLoop.p50)}  p99 ${fmt(c.clientLoop.p99)}  max ${fmt(c.clientLoop.max)}`);
   if (IDLE > 0) {
     const i = await idle(server);
     console.log(`idle: ${i.connections} WebSocket connections; server RSS ${i.beforeMiB.toFixed(1)} MiB -> ${i.afterMiB.toFixed(1)} MiB (${i.perConnKiB.toFixed(1)} KiB per connection)`);

@@ -621,7 +621,8 @@ void Hub::QueueTicketEvent(std::int64_t ticket_id, bool coalesce) {
     it = ticket_cooldown_.emplace(ticket_id, TicketCooldown{std::make_unique<asio::steady_timer>(io_), false}).first;
   }
   it->second.dirty = false;
-  it->second.timer->expires_after(std::chrono::seconds(1));
+  it->second.timer->expires_after(std::chrono::seconds(1) +
+                                  std::chrono::milliseconds(cooldown_jitter_() % kCooldownJitterMs));
   it->second.timer->async_wait([this, ticket_id](boost::system::error_code ec) {
     if (ec) return;
     auto c = ticket_cooldown_.find(ticket_id);

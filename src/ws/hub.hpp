@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -166,6 +167,11 @@ class Hub {
     bool dirty = false;
   };
   std::unordered_map<std::int64_t, TicketCooldown> ticket_cooldown_;
+  // Cooldowns last 1 s plus up to kCooldownJitterMs: tickets that got busy together would
+  // otherwise keep sending their events in the same instant every second, one burst of
+  // (tickets x agents) frames that holds up the chat behind it.
+  static constexpr int kCooldownJitterMs = 250;
+  std::minstd_rand cooldown_jitter_{std::random_device{}()};
   std::unique_ptr<boost::asio::steady_timer> session_sweep_;
 };
 

@@ -8,7 +8,7 @@ import {
   startWorkflowServer, newTicket, claimOk, patchOk, nextTicketFrame, nextMessageFrame, assertSystemMessage,
 } from './lib/workflow.mjs';
 
-const QUIET_MS = 1300; // > the 1 s coalescing window for message activity
+const QUIET_MS = 1500; // > the coalescing window for message activity (1 s + up to 250 ms jitter)
 
 describe('ticket events over WebSocket', () => {
   let server;
