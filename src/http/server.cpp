@@ -180,11 +180,15 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
     struct LargeBodySlot {
       ServerState* state = nullptr;
       std::string address;
-      ~LargeBodySlot() {
+      // Before any answer that ends the connection: its lingering close (up to 5 s) must not
+      // keep the slot from the next upload.
+      void Release() {
         if (!state) return;
         --state->large_bodies;
         if (--state->large_bodies_by_address[address] <= 0) state->large_bodies_by_address.erase(address);
+        state = nullptr;
       }
+      ~LargeBodySlot() { Release(); }
     } slot;
     bool large = limit > kSmallBody &&
                  (!header_parser.content_length() || *header_parser.content_length() > kSmallBody);
@@ -207,6 +211,7 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
       if (denied) {
         auto res = ErrorResponse(*denied);
         App::AddSecurityHeaders(res);
+        slot.Release();
         co_await WriteAndClose(stream, std::move(res), version);
         co_return;
       }
@@ -222,12 +227,14 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
     stream.expires_after(kBodyTimeout);
     auto [berr, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
     if (berr == bhttp::error::body_limit) {
+      slot.Release();
       co_await WriteAndClose(stream, PlainError(413, Code::kTooLarge, "The request body is too large."), version);
       co_return;
     }
     if (berr) {
       // A body that breaks HTTP framing (bad chunk sizes, ...) gets an answer; a dropped or
       // timed-out connection does not need one.
+      slot.Release();
       if (berr.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category())
         co_await WriteAndClose(stream, PlainError(400, Code::kBadRequest, "Malformed HTTP request body."), version);
       co_return;
@@ -243,6 +250,7 @@ awaitable<void> Session(ServerState& state, tcp::socket socket) {
       if (!upgrade) {
         auto res = ErrorResponse(upgrade.error());
         App::AddSecurityHeaders(res);
+        slot.Release();
         co_await WriteAndClose(stream, std::move(res), version);
         co_return;
       }

@@ -16,6 +16,7 @@ import net from 'node:net';
 import {
   startServer, signup, api, postTicket, buildMultipart, makePng, TINY_JPEG, truncatedJpeg, pngDeclaring, jpegDeclaring,
   TINY_GIF, TINY_SVG, FAKE_HEIC, storeSnapshot, assertNothingStored, assertError, describeRes, sleep, MiB,
+  makePngOfSize,
 } from './lib/harness.mjs';
 
 let server;
@@ -230,4 +231,42 @@ test('unauthenticated 13 MiB bodies are not buffered: 40 anonymous uploads must 
   } finally {
     for (const s of sockets) s.destroy();
   }
+});
+
+test('refused uploads still trickling their bodies do not hold the upload slots of their address', async () => {
+  // Two large uploads at a time per address. A refused one (401 here) gets its answer at once and
+  // its connection lingers a few seconds so that the client can read it; that linger must not
+  // keep the slot, or a stranger reconnecting every few seconds would block every customer
+  // behind the same address from uploading screenshots.
+  const sockets = [];
+  const answers = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      // allowHalfOpen: keep sending after the server's FIN, as a hostile client would (node
+      // would otherwise end its side at once, and the linger with it).
+      const s = net.connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+      sockets.push(s);
+      s.on('error', () => {});
+      s.on('data', (d) => answers.push(d.toString('latin1').split('\r\n')[0]));
+      await new Promise((r) => s.on('connect', r));
+      s.write('POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\n'
+        + 'Content-Length: 10000000\r\n\r\n');
+      s.write(Buffer.alloc(4096, 0x41));
+    }
+    const trickle = setInterval(() => { for (const s of sockets) if (!s.destroyed) s.write(Buffer.alloc(512, 0x41)); }, 100);
+    try {
+      for (let i = 0; i < 50 && answers.length < 2; i++) await sleep(20);
+      assert.equal(answers.length, 2, `the two anonymous uploads were answered: ${JSON.stringify(answers)}`);
+      assert.ok(answers.every((a) => / 401 /.test(a)), `anonymous uploads: ${JSON.stringify(answers)}`);
+      // While they linger, a customer from the same address uploads a screenshot of more than 64 KiB.
+      const big = { data: makePngOfSize(200 * 1024, 256), filename: 'big.png', type: 'image/png' };
+      const res = await postTicket(server.url, C, { files: [big] });
+      assert.equal(res.status, 201, `an upload during the refused ones' linger: ${describeRes(res)}`);
+    } finally {
+      clearInterval(trickle);
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+  await healthy('refused uploads lingering');
 });

@@ -9,7 +9,8 @@
 // (they are poor for words outside its most-common list, and a wrong guess either way cost
 // seconds at 1,000,000 tickets), so the plan is chosen here, in three steps:
 //  1. Walk the sort's own index from the cursor, testing each ticket, for at most kProbeRows
-//     tickets. A frequent word fills the page long before that (and the walk stops there).
+//     tickets. A frequent word fills the page long before that (and the walk stops there);
+//     when fewer tickets than that pass the filters (a customer's own), it has seen them all.
 //  2. Otherwise the word is rare among the newest tickets: ask each GIN index for at most
 //     kFewMatches matches (bitmap scans, no order): the tickets whose own text matches (with
 //     the filters), and the tickets of matching messages. When both sides come back short,
@@ -127,6 +128,16 @@ std::vector<std::int64_t> Walk(Connection& conn, const TicketQuery& q, std::int6
   return ids;
 }
 
+// Whether fewer than `budget` tickets pass the filters after the cursor: then a bounded walk
+// has tested them all and its result is every match (a customer's own few tickets, say).
+bool FewCandidates(Connection& conn, const TicketQuery& q, std::int64_t budget) {
+  Params p;
+  std::string sql = "SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE true" + FilterSql(q, p);
+  if (q.after) sql += " AND " + AfterSql(q.sort, *q.after, p);
+  sql += std::string(" ORDER BY ") + OrderSql(q.sort) + " LIMIT " + p.Int(budget) + ") c";
+  return QueryWith(conn, kWalkIndex, sql, p).Int(0, 0) < budget;
+}
+
 // Step 2: every matching id, when each side has fewer than kFewMatches.
 std::optional<std::vector<std::int64_t>> FewMatches(Connection& conn, const TicketQuery& q) {
   Params p;
@@ -160,7 +171,7 @@ TicketPage PgStore::SearchTickets(Connection& conn, const TicketQuery& q) {
   Params p;
   std::string sql;
   auto ids = Walk(conn, q, want, kProbeRows);
-  bool page_known = static_cast<std::int64_t>(ids.size()) == want;
+  bool page_known = static_cast<std::int64_t>(ids.size()) == want || FewCandidates(conn, q, kProbeRows);
   if (!page_known) {
     if (auto few = FewMatches(conn, q)) {
       if (few->empty()) return page;
