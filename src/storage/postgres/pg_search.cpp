@@ -103,6 +103,9 @@ Rows QueryWith(Connection& conn, const char* settings, const std::string& sql, c
 constexpr const char* kWalkIndex =
     "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; "
     "SET LOCAL enable_indexscan = on";
+// The planner as configured, for the final fetch by id.
+constexpr const char* kPlannerDefaults =
+    "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_sort = on";
 // Asking the GIN indexes only.
 constexpr const char* kBitmapOnly =
     "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off";
@@ -176,7 +179,6 @@ TicketPage PgStore::SearchTickets(Connection& conn, const TicketQuery& q) {
     if (auto few = FewMatches(conn, q)) {
       if (few->empty()) return page;
       // Every match: filtered (the chat side was not), sorted and cut like a list.
-      conn.Exec("SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_sort = on");
       sql = kTicketSelect + "WHERE t.id = ANY(" + p.Ints(*few) + ")" + FilterSql(q, p);
       if (q.after) sql += " AND " + AfterSql(q.sort, *q.after, p);
     } else {
@@ -186,11 +188,10 @@ TicketPage PgStore::SearchTickets(Connection& conn, const TicketQuery& q) {
   }
   if (page_known) {
     if (ids.empty()) return page;
-    conn.Exec("SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_sort = on");
     sql = kTicketSelect + "WHERE t.id = ANY(" + p.Ints(ids) + ")";
   }
   sql += std::string(" ORDER BY ") + OrderSql(q.sort) + " LIMIT " + p.Int(want);
-  auto r = conn.Query(sql, p);
+  auto r = QueryWith(conn, kPlannerDefaults, sql, p);
   for (int i = 0; i < r.size(); ++i) page.items.push_back(ReadTicket(r, i));
   tx.Commit();
   return page;
